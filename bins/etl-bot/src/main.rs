@@ -1,7 +1,10 @@
 //! `etl-bot`: the operator CLI and (later) the Discord bot.
 
+mod config;
 mod parse;
+mod store_cmds;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -13,6 +16,13 @@ use clap::{Parser, Subcommand};
     about = "ET:Legacy stats: parse, store and serve round files"
 )]
 struct Cli {
+    /// Configuration file (default: ./etl.toml when present).
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Database URL: postgres://… or sqlite://PATH (else ETL_DATABASE_URL, else
+    /// database_url in the config, else sqlite://etl.db).
+    #[arg(long, global = true, value_name = "URL")]
+    db: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -21,12 +31,34 @@ struct Cli {
 enum Command {
     /// Parse stats files and print them as tables or JSON Lines.
     Parse(parse::ParseArgs),
+    /// Import round files (and folders of them) into the database.
+    Import(store_cmds::ImportArgs),
+    /// Print every session, round and player as JSON.
+    Export {
+        /// JSON (the only format for now).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Database commands.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// Backend, row counts and the range of rounds stored.
+    Info,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Parse(args) => parse::run(&args),
+    let result = match &cli.command {
+        Command::Parse(args) => parse::run(args),
+        command => run_with_store(&cli, command),
     };
     match result {
         Ok(code) => code,
@@ -37,6 +69,28 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_with_store(cli: &Cli, command: &Command) -> anyhow::Result<ExitCode> {
+    let config = config::Config::load(cli.config.as_deref(), cli.db.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        match command {
+            Command::Import(args) => store_cmds::import(&config, args).await,
+            Command::Export { .. } => store_cmds::export(&config).await,
+            Command::Db {
+                command: DbCommand::Info,
+            } => store_cmds::info(&config).await,
+            Command::Migrate => store_cmds::migrate(&config).await,
+            Command::Parse(_) => unreachable_parse(),
+        }
+    })
+}
+
+fn unreachable_parse() -> anyhow::Result<ExitCode> {
+    anyhow::bail!("parse needs no database")
 }
 
 /// Operator-facing messages go to stderr; stdout carries only the command's output.

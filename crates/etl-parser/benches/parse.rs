@@ -9,12 +9,17 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use etl_parser::Round;
 
 fn round_files(dir: &Path, into: &mut Vec<(String, Vec<u8>)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
     paths.sort();
     for path in paths {
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n != "broken" && n != "snapshots") {
+            if path
+                .file_name()
+                .is_some_and(|n| n != "broken" && n != "snapshots")
+            {
                 round_files(&path, into);
             }
         } else if path.to_string_lossy().ends_with(".txt") {

@@ -65,7 +65,7 @@ macro_rules! stats_fields {
         /// The 38 TAB-separated fields of a player line, by the names of the
         /// JSON contract. Times are whole seconds; fields 33-37 are `None`
         /// when the file's writer did not emit them.
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Debug, Clone, Default, PartialEq)]
         #[non_exhaustive]
         pub struct Stats {
             $( pub $name: value_type!($ty), )*
@@ -157,6 +157,19 @@ pub struct Player {
 }
 
 impl Player {
+    /// A player with no activity, for building rounds from stored values.
+    pub fn new(guid: impl Into<String>, name: PlayerName) -> Self {
+        Self {
+            guid: guid.into(),
+            name,
+            rounds: 0,
+            team: None,
+            weapons: WeaponTable::default(),
+            stats: Stats::default(),
+            field_count: FIELD_NAMES.len(),
+        }
+    }
+
     /// Enemy kills: the sum over weapons.
     pub fn kills(&self) -> i64 {
         self.weapons.total().kills

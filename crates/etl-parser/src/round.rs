@@ -41,6 +41,15 @@ impl Side {
         }
     }
 
+    /// The inverse of [`Side::as_str`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "axis" => Some(Self::Axis),
+            "allies" => Some(Self::Allies),
+            _ => None,
+        }
+    }
+
     pub fn other(self) -> Self {
         match self {
             Self::Axis => Self::Allies,
@@ -75,6 +84,16 @@ impl Team {
         }
     }
 
+    /// The inverse of [`Team::as_str`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "axis" => Some(Self::Axis),
+            "allies" => Some(Self::Allies),
+            "spectator" => Some(Self::Spectator),
+            _ => None,
+        }
+    }
+
     /// The playing side, if the player was not spectating.
     pub fn side(self) -> Option<Side> {
         match self {
@@ -100,6 +119,21 @@ pub struct Round {
 }
 
 impl Round {
+    /// A round from stored values (a header and its players).
+    pub fn from_parts(
+        file: Option<FileName>,
+        header: Header,
+        round_only: bool,
+        players: Vec<Player>,
+    ) -> Self {
+        Self {
+            file,
+            header,
+            round_only,
+            players,
+        }
+    }
+
     /// Parses a file's bytes without a file name.
     pub fn parse(bytes: &[u8]) -> Result<Self, ParseError> {
         let mut lines = Lines::new(bytes);
@@ -285,7 +319,15 @@ mod tests {
 
     /// A player line with MP40 `hits shots kills deaths headshots`, damage given
     /// and received, minutes played and xp; the rest zero.
-    fn line(guid: &str, name: &str, team: u8, mp40: [i64; 5], damage: (i64, i64), minutes: f64, xp: i64) -> String {
+    fn line(
+        guid: &str,
+        name: &str,
+        team: u8,
+        mp40: [i64; 5],
+        damage: (i64, i64),
+        minutes: f64,
+        xp: i64,
+    ) -> String {
         let [h, s, k, d, hs] = mp40;
         let mut fields = vec!["0".to_owned(); 38];
         fields[0] = damage.0.to_string();
@@ -299,7 +341,10 @@ mod tests {
         fields[24] = "0.0".into();
         fields[25] = "1.0".into();
         fields[26] = "1.0".into();
-        format!("{guid}\\{name}\\0\\{team}\\16 {h} {s} {k} {d} {hs} \t{}\n", fields.join("\t"))
+        format!(
+            "{guid}\\{name}\\0\\{team}\\16 {h} {s} {k} {d} {hs} \t{}\n",
+            fields.join("\t")
+        )
     }
 
     fn round(number: u8, limit: &str, next: &str, lines: &[String]) -> Round {
@@ -310,8 +355,34 @@ mod tests {
 
     #[test]
     fn cumulative_fields_are_subtracted_and_per_round_fields_kept() {
-        let r1 = round(1, "12:00", "8:00", &[line("AAAA0001", "one", 1, [10, 40, 3, 2, 1], (900, 700), 8.0, 50)]);
-        let r2 = round(2, "8:00", "6:30", &[line("AAAA0001", "one", 2, [25, 90, 7, 5, 4], (2000, 1500), 14.5, 30)]);
+        let r1 = round(
+            1,
+            "12:00",
+            "8:00",
+            &[line(
+                "AAAA0001",
+                "one",
+                1,
+                [10, 40, 3, 2, 1],
+                (900, 700),
+                8.0,
+                50,
+            )],
+        );
+        let r2 = round(
+            2,
+            "8:00",
+            "6:30",
+            &[line(
+                "AAAA0001",
+                "one",
+                2,
+                [25, 90, 7, 5, 4],
+                (2000, 1500),
+                14.5,
+                30,
+            )],
+        );
         assert!(r1.pairs_with(&r2));
         let only = Round::round_two_only(&r1, &r2).unwrap();
         let p = &only.players[0];
@@ -328,18 +399,73 @@ mod tests {
 
     #[test]
     fn a_reconnect_takes_round_two_as_written() {
-        let r1 = round(1, "12:00", "8:00", &[line("AAAA0001", "one", 1, [10, 40, 3, 2, 1], (900, 700), 8.0, 50)]);
-        let r2 = round(2, "8:00", "6:30", &[line("AAAA0001", "one", 2, [4, 20, 1, 1, 0], (300, 200), 3.0, 12)]);
+        let r1 = round(
+            1,
+            "12:00",
+            "8:00",
+            &[line(
+                "AAAA0001",
+                "one",
+                1,
+                [10, 40, 3, 2, 1],
+                (900, 700),
+                8.0,
+                50,
+            )],
+        );
+        let r2 = round(
+            2,
+            "8:00",
+            "6:30",
+            &[line(
+                "AAAA0001",
+                "one",
+                2,
+                [4, 20, 1, 1, 0],
+                (300, 200),
+                3.0,
+                12,
+            )],
+        );
         let p = &Round::round_two_only(&r1, &r2).unwrap().players[0];
-        assert_eq!((p.kills(), p.stats.damage_given, p.stats.time_played_s), (1, 300, 180));
+        assert_eq!(
+            (p.kills(), p.stats.damage_given, p.stats.time_played_s),
+            (1, 300, 180)
+        );
     }
 
     #[test]
     fn a_counter_that_would_go_negative_is_zero() {
         // Kills, deaths, damage and time all grew, so this is no reconnect, but
         // the MP40 headshots did not: that counter must not go below zero.
-        let r1 = round(1, "12:00", "8:00", &[line("AAAA0001", "one", 1, [10, 40, 3, 2, 5], (900, 700), 8.0, 50)]);
-        let r2 = round(2, "8:00", "6:30", &[line("AAAA0001", "one", 2, [12, 50, 4, 3, 2], (1000, 800), 9.0, 10)]);
+        let r1 = round(
+            1,
+            "12:00",
+            "8:00",
+            &[line(
+                "AAAA0001",
+                "one",
+                1,
+                [10, 40, 3, 2, 5],
+                (900, 700),
+                8.0,
+                50,
+            )],
+        );
+        let r2 = round(
+            2,
+            "8:00",
+            "6:30",
+            &[line(
+                "AAAA0001",
+                "one",
+                2,
+                [12, 50, 4, 3, 2],
+                (1000, 800),
+                9.0,
+                10,
+            )],
+        );
         let p = &Round::round_two_only(&r1, &r2).unwrap().players[0];
         assert_eq!(p.headshots(), 0);
     }
@@ -351,8 +477,24 @@ mod tests {
             "12:00",
             "8:00",
             &[
-                line("OMNIBOT0", "[BOT]Hoss", 1, [5, 20, 2, 1, 0], (400, 300), 8.0, 10),
-                line("OMNIBOT0", "[BOT]Sarge", 2, [6, 30, 1, 2, 0], (500, 350), 8.0, 11),
+                line(
+                    "OMNIBOT0",
+                    "[BOT]Hoss",
+                    1,
+                    [5, 20, 2, 1, 0],
+                    (400, 300),
+                    8.0,
+                    10,
+                ),
+                line(
+                    "OMNIBOT0",
+                    "[BOT]Sarge",
+                    2,
+                    [6, 30, 1, 2, 0],
+                    (500, 350),
+                    8.0,
+                    11,
+                ),
                 line("LEAVER01", "gone", 2, [1, 5, 0, 1, 0], (50, 90), 8.0, 3),
             ],
         );
@@ -361,17 +503,45 @@ mod tests {
             "8:00",
             "8:00",
             &[
-                line("OMNIBOT0", "[BOT]Sarge", 1, [16, 60, 4, 4, 1], (1500, 800), 16.0, 20),
-                line("OMNIBOT0", "[BOT]Hoss", 2, [7, 30, 3, 3, 0], (600, 500), 16.0, 9),
+                line(
+                    "OMNIBOT0",
+                    "[BOT]Sarge",
+                    1,
+                    [16, 60, 4, 4, 1],
+                    (1500, 800),
+                    16.0,
+                    20,
+                ),
+                line(
+                    "OMNIBOT0",
+                    "[BOT]Hoss",
+                    2,
+                    [7, 30, 3, 3, 0],
+                    (600, 500),
+                    16.0,
+                    9,
+                ),
                 line("LATE0001", "late", 1, [9, 33, 2, 2, 1], (700, 600), 4.0, 15),
             ],
         );
         let only = Round::round_two_only(&r1, &r2).unwrap();
-        let by_name = |name: &str| only.players.iter().find(|p| p.name.clean() == name).unwrap();
+        let by_name = |name: &str| {
+            only.players
+                .iter()
+                .find(|p| p.name.clean() == name)
+                .unwrap()
+        };
         assert_eq!(by_name("[BOT]Sarge").kills(), 3, "bots pair by GUID + name");
         assert_eq!(by_name("[BOT]Hoss").kills(), 1);
-        assert_eq!(by_name("late").kills(), 2, "a late joiner is his round 2 line");
-        assert!(only.players.iter().all(|p| p.guid != "LEAVER01"), "a leaver has no round 2 row");
+        assert_eq!(
+            by_name("late").kills(),
+            2,
+            "a late joiner is his round 2 line"
+        );
+        assert!(
+            only.players.iter().all(|p| p.guid != "LEAVER01"),
+            "a leaver has no round 2 row"
+        );
         assert_eq!(by_name("late").stats.time_played_pct, 50.0);
     }
 
@@ -381,7 +551,10 @@ mod tests {
         let r2 = round(2, "8:00", "8:00", &[]);
         assert!(Round::round_two_only(&r2, &r1).is_err());
         let only = Round::round_two_only(&r1, &r2).unwrap();
-        assert!(Round::round_two_only(&r1, &only).is_err(), "twice is refused");
+        assert!(
+            Round::round_two_only(&r1, &only).is_err(),
+            "twice is refused"
+        );
     }
 
     #[test]
@@ -401,7 +574,10 @@ mod tests {
         let full = line("AAAA0001", "one", 1, [10, 40, 3, 2, 1], (900, 700), 8.0, 50);
         let (head, tail) = full.trim_end().split_once('\t').unwrap();
         let fields: Vec<&str> = tail.split('\t').collect();
-        let text = format!("x\\supply\\\\1\\1\\2\\12:00\\8:00\n{head}\t{}\n", fields[..33].join("\t"));
+        let text = format!(
+            "x\\supply\\\\1\\1\\2\\12:00\\8:00\n{head}\t{}\n",
+            fields[..33].join("\t")
+        );
         let p = &Round::parse(text.as_bytes()).unwrap().players[0];
         assert_eq!(p.field_count, 33);
         assert_eq!((p.stats.multikill_6, p.stats.revives_given), (None, None));

@@ -1,0 +1,113 @@
+use diesel_async::AsyncConnection;
+use sha2::{Digest, Sha256};
+
+use crate::db::with_conn;
+use crate::{Store, StoreError};
+
+/// How files are grouped and paired on import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The server the files come from; rounds and sessions are per source.
+    pub source: String,
+    /// Consecutive rounds closer than this form one session.
+    pub session_gap_min: i64,
+    /// How long after its round 1 a round 2 may be written and still pair.
+    pub round2_window_min: i64,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            source: "default".to_owned(),
+            session_gap_min: 60,
+            round2_window_min: 45,
+        }
+    }
+}
+
+/// A file to import: its bare name and its bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct FileInput<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+    pub(crate) hash: &'a str,
+}
+
+/// Where a round 2 stands with its round 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Pairing {
+    /// A round 1.
+    Round1,
+    /// A round 2 stored round-only with its round 1.
+    Paired,
+    /// A round 2 whose round 1 has not arrived yet: only its cumulative values are stored.
+    Waiting,
+    /// A round 2 past the window without a round 1: stored from its cumulative values.
+    Unpaired,
+}
+
+impl Pairing {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Round1 => "round1",
+            Self::Paired => "paired",
+            Self::Waiting => "waiting",
+            Self::Unpaired => "unpaired",
+        }
+    }
+}
+
+/// What importing one file did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ImportOutcome {
+    Imported {
+        file: String,
+        round_id: i64,
+        session_id: String,
+        pairing: Pairing,
+    },
+    /// The same name and content were imported before: nothing changed.
+    AlreadyImported { file: String },
+    /// The file could not be read; recorded in `processed_files`.
+    Failed { file: String, error: String },
+    /// A file of this name was imported before with other content; recorded, not overwritten.
+    Refused { file: String, error: String },
+}
+
+impl ImportOutcome {
+    pub fn file(&self) -> &str {
+        match self {
+            Self::Imported { file, .. }
+            | Self::AlreadyImported { file }
+            | Self::Failed { file, .. }
+            | Self::Refused { file, .. } => file,
+        }
+    }
+}
+
+/// The content hash stored with every file: lowercase hex SHA-256.
+pub fn content_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    /// Imports one file in one transaction: all of it lands, or none of it.
+    /// `name` is the bare file name (it carries the round's date and map).
+    pub async fn import_file(&self, name: &str, bytes: &[u8]) -> Result<ImportOutcome, StoreError> {
+        let hash = content_hash(bytes);
+        let file = FileInput {
+            name,
+            bytes,
+            hash: &hash,
+        };
+        let options = &self.options;
+        let now = crate::time::now_text();
+        with_conn!(self, |conn, queries| {
+            conn.transaction(async |conn| queries::import_file(conn, &file, options, &now).await)
+                .await
+        })
+    }
+}

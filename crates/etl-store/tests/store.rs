@@ -1,0 +1,383 @@
+//! The storage suite, run against a real SQLite file and a real PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::print_stderr
+)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{TestDb, corpus_dir, import_all, repo_root, round_files};
+use etl_store::{ImportOptions, ImportOutcome, Pairing, Store};
+use serde_json::Value;
+
+/// Stamps each test once per backend.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    let db = super::TestDb::sqlite();
+                    super::$name(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    let Some(db) = super::TestDb::postgres().await else { return };
+                    super::$name(&db).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    reimport_changes_nothing,
+    bad_files_are_recorded_and_the_batch_goes_on,
+    changed_content_is_refused_not_overwritten,
+    round2_before_round1_waits_and_is_completed,
+    round2_without_round1_is_flagged_past_the_window,
+    sessions_split_on_gaps_and_cross_midnight,
+    corpus_round_trips_to_its_truth,
+);
+
+fn sample_night() -> Vec<PathBuf> {
+    round_files(&repo_root().join("testdata/sample-night"))
+}
+
+async fn export_json(store: &Store) -> Value {
+    serde_json::to_value(store.export().await.unwrap()).unwrap()
+}
+
+async fn reimport_changes_nothing(db: &TestDb) {
+    let store = db.open().await;
+    let first = import_all(&store, &sample_night()).await;
+    assert!(
+        first
+            .iter()
+            .all(|o| matches!(o, ImportOutcome::Imported { .. })),
+        "{first:?}"
+    );
+    let counts = store.info().await.unwrap().counts;
+    let export = export_json(&store).await;
+
+    let second = import_all(&store, &sample_night()).await;
+    assert!(
+        second
+            .iter()
+            .all(|o| matches!(o, ImportOutcome::AlreadyImported { .. })),
+        "{second:?}"
+    );
+    assert_eq!(store.info().await.unwrap().counts, counts);
+    assert_eq!(export_json(&store).await, export);
+    let rounds = counts.iter().find(|(t, _)| *t == "rounds").unwrap().1;
+    assert_eq!(rounds, 8);
+}
+
+async fn bad_files_are_recorded_and_the_batch_goes_on(db: &TestDb) {
+    let store = db.open().await;
+    let mut files = round_files(&repo_root().join("testdata/parser/broken"));
+    let broken = files.len();
+    files.extend(sample_night());
+    let outcomes = import_all(&store, &files).await;
+    let failed: Vec<_> = outcomes
+        .iter()
+        .filter(|o| matches!(o, ImportOutcome::Failed { .. }))
+        .collect();
+    assert_eq!(failed.len(), broken);
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, ImportOutcome::Imported { .. }))
+            .count(),
+        8
+    );
+
+    let processed = store.processed_files().await.unwrap();
+    let record = processed
+        .iter()
+        .find(|p| p.file_name == "2025-11-20-200400-non_numeric_field-round-1.txt")
+        .unwrap();
+    assert!(!record.success);
+    assert_eq!(
+        record.error.as_deref(),
+        Some(
+            "2025-11-20-200400-non_numeric_field-round-1.txt: line 3, field `xp`: expected a whole number (found \"12a\")"
+        )
+    );
+    assert_eq!(record.attempts, 1);
+    // A failed file is tried again on the next import and counted, nothing else changes.
+    import_all(&store, &files[..1]).await;
+    let again = store.processed_files().await.unwrap();
+    assert_eq!(
+        again
+            .iter()
+            .find(|p| p.file_name == files[0].file_name().unwrap().to_str().unwrap())
+            .unwrap()
+            .attempts,
+        2
+    );
+}
+
+async fn changed_content_is_refused_not_overwritten(db: &TestDb) {
+    let store = db.open().await;
+    let files = sample_night();
+    import_all(&store, &files).await;
+    let export = export_json(&store).await;
+    let name = files[0].file_name().unwrap().to_str().unwrap();
+    let bytes = std::fs::read(&files[0]).unwrap();
+    let changed = String::from_utf8_lossy(&bytes).replace("legacy6", "legacy7");
+    let outcome = store.import_file(name, changed.as_bytes()).await.unwrap();
+    let ImportOutcome::Refused { error, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(
+        error.contains("already imported with other content"),
+        "{error}"
+    );
+    assert_eq!(export_json(&store).await, export);
+    let records: Vec<_> = store
+        .processed_files()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| p.file_name == name)
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records.iter().filter(|p| p.success).count(), 1);
+}
+
+async fn round2_before_round1_waits_and_is_completed(db: &TestDb) {
+    let store = db.open().await;
+    let files = sample_night();
+    let in_order = {
+        let other = TestDb::sqlite();
+        let reference = other.open().await;
+        import_all(&reference, &files).await;
+        export_json(&reference).await
+    };
+    // Every round 2 first, then every round 1.
+    let (round2, round1): (Vec<_>, Vec<_>) = files
+        .iter()
+        .cloned()
+        .partition(|p| p.to_string_lossy().ends_with("round-2.txt"));
+    let waiting = import_all(&store, &round2).await;
+    assert!(
+        waiting.iter().all(|o| matches!(
+            o,
+            ImportOutcome::Imported {
+                pairing: Pairing::Waiting,
+                ..
+            }
+        )),
+        "{waiting:?}"
+    );
+    import_all(&store, &round1).await;
+    assert_eq!(export_json(&store).await, in_order);
+}
+
+async fn round2_without_round1_is_flagged_past_the_window(db: &TestDb) {
+    let store = db.open().await;
+    let files = sample_night();
+    // supply round 2 alone, then a round 1 far later on the same server.
+    let supply_round2 = &files[1];
+    import_all(&store, std::slice::from_ref(supply_round2)).await;
+    let late_round1 = std::fs::read(&files[6]).unwrap();
+    store
+        .import_file("2025-11-03-201530-sw_goldrush_te-round-1.txt", &late_round1)
+        .await
+        .unwrap();
+    let export = store.export().await.unwrap();
+    let round = &export.sessions[0].rounds[0];
+    assert_eq!(round.pairing, "unpaired");
+    assert!(!round.round_only);
+    assert_eq!(round.players.len(), 12);
+    assert_eq!(export.sessions.len(), 2);
+}
+
+async fn sessions_split_on_gaps_and_cross_midnight(db: &TestDb) {
+    let store = db
+        .open_with(ImportOptions {
+            session_gap_min: 60,
+            ..ImportOptions::default()
+        })
+        .await;
+    let files = sample_night();
+    let bytes = |i: usize| std::fs::read(&files[i]).unwrap();
+    for (name, content) in [
+        ("2025-12-01-233000-supply-round-1.txt", bytes(0)),
+        ("2025-12-02-002500-supply-round-2.txt", bytes(1)),
+        // 59 minutes later: same session.
+        ("2025-12-02-012400-te_escape2-round-1.txt", bytes(2)),
+        // 61 minutes later: a new one.
+        ("2025-12-02-022500-te_escape2-round-2.txt", bytes(3)),
+    ] {
+        store.import_file(name, &content).await.unwrap();
+    }
+    // A round that comes in late and opens the first session renames it.
+    store
+        .import_file("2025-12-01-230000-etl_adlernest-round-1.txt", &bytes(4))
+        .await
+        .unwrap();
+    let export = store.export().await.unwrap();
+    let ids: Vec<_> = export
+        .sessions
+        .iter()
+        .map(|s| (s.id.as_str(), s.rounds.len()))
+        .collect();
+    assert_eq!(ids, [("2025-12-01-230000", 4), ("2025-12-02-022500", 1)]);
+    assert_eq!(export.sessions[0].ended_at, "2025-12-02 01:24:00");
+}
+
+fn int(value: &Value) -> i64 {
+    value
+        .as_i64()
+        .unwrap_or_else(|| panic!("not an int: {value}"))
+}
+
+async fn corpus_round_trips_to_its_truth(db: &TestDb) {
+    let Some(dir) = corpus_dir() else { return };
+    let store = db.open().await;
+    let outcomes = import_all(&store, &round_files(&dir)).await;
+    let export = export_json(&store).await;
+    let mut rounds = std::collections::HashMap::new();
+    for session in export["sessions"].as_array().unwrap() {
+        for round in session["rounds"].as_array().unwrap() {
+            rounds.insert(round["file"].as_str().unwrap().to_owned(), round.clone());
+        }
+    }
+    let mut failures = Vec::new();
+    let mut compared = 0usize;
+    let mut files = 0usize;
+    for truth_path in round_files(&dir)
+        .iter()
+        .map(|p| p.parent().unwrap().join("truth.json"))
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let truth: Value = serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
+        for file in truth["files"].as_array().unwrap() {
+            let name = file["file"].as_str().unwrap();
+            files += 1;
+            if file["reject"].as_bool().unwrap_or(false) {
+                let failed = outcomes
+                    .iter()
+                    .any(|o| matches!(o, ImportOutcome::Failed { file, .. } if file == name));
+                if !failed {
+                    failures.push(format!("{name}: should have been refused"));
+                }
+                continue;
+            }
+            let Some(round) = rounds.get(name) else {
+                failures.push(format!("{name}: not exported"));
+                continue;
+            };
+            if round["round_only"] != Value::Bool(true) {
+                failures.push(format!("{name}: not round-only ({})", round["pairing"]));
+            }
+            let players = round["players"].as_array().unwrap();
+            let truth_players = file["players"].as_array().unwrap();
+            if players.len() != truth_players.len() {
+                failures.push(format!(
+                    "{name}: {} players, truth {}",
+                    players.len(),
+                    truth_players.len()
+                ));
+                continue;
+            }
+            for (ours, theirs) in players.iter().zip(truth_players) {
+                let at = format!("{name} {}", ours["clean_name"]);
+                let r = &theirs["round_only"];
+                if ours["guid"] != theirs["guid8"] {
+                    failures.push(format!(
+                        "{at}: guid {} vs {}",
+                        ours["guid"], theirs["guid8"]
+                    ));
+                }
+                for (our_key, truth_key) in [
+                    ("kills", "kills"),
+                    ("deaths", "deaths"),
+                    ("headshots", "headshots"),
+                    ("damage_given", "damage_given"),
+                    ("damage_received", "damage_received"),
+                    ("team_damage_given", "team_damage_given"),
+                    ("team_damage_received", "team_damage_received"),
+                    ("gibs", "gibs"),
+                    ("self_kills", "self_kills"),
+                    ("team_kills", "team_kills"),
+                    ("team_gibs", "team_gibs"),
+                    ("xp", "xp"),
+                    ("revives_given", "revives_given"),
+                    ("times_revived", "times_revived"),
+                    ("dynamites_planted", "dynamites_planted"),
+                    ("dynamites_defused", "dynamites_defused"),
+                    ("objectives_stolen", "objectives_stolen"),
+                    ("objectives_returned", "objectives_returned"),
+                    ("kill_assists", "kill_assists"),
+                    ("kill_steals", "kill_steals"),
+                    ("headshot_kills", "headshot_kills"),
+                    ("bullets_fired", "bullets_fired"),
+                    ("killing_spree", "killing_spree"),
+                    ("death_spree", "death_spree"),
+                    ("useful_kills", "useful_kills"),
+                    ("useless_kills", "useless_kills"),
+                    ("full_selfkills", "full_selfkills"),
+                    ("repairs_constructions", "repairs_constructions"),
+                    ("denied_playtime_s", "denied_playtime_seconds"),
+                ] {
+                    compared += 1;
+                    if ours[our_key] != r[truth_key] {
+                        failures.push(format!(
+                            "{at} {our_key}: {} vs truth {}",
+                            ours[our_key], r[truth_key]
+                        ));
+                    }
+                }
+                for (i, key) in ["2x", "3x", "4x", "5x", "6x"].iter().enumerate() {
+                    compared += 1;
+                    if ours["multikills"][i] != r["multikills"][key] {
+                        failures.push(format!("{at} multikill {key}"));
+                    }
+                }
+                compared += 1;
+                if ours["weapons"] != r["weapons"] {
+                    failures.push(format!(
+                        "{at} weapons: {} vs truth {}",
+                        ours["weapons"], r["weapons"]
+                    ));
+                }
+                compared += 1;
+                let tolerance = if int(&file["round"]) == 2 { 6 } else { 3 };
+                if (int(&ours["time_played_s"]) - int(&r["time_played_seconds"])).abs() > tolerance
+                {
+                    failures.push(format!(
+                        "{at} time played {} vs {}",
+                        ours["time_played_s"], r["time_played_seconds"]
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "corpus through the store: {files} files, {compared} values compared, {} mismatches",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures
+            .iter()
+            .take(30)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(compared > 10_000);
+}

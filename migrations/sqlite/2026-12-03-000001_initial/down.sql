@@ -1,0 +1,12 @@
+DROP VIEW player_comprehensive_stats;
+DROP TABLE discord_links;
+DROP TABLE team_history;
+DROP TABLE session_teams;
+DROP TABLE processed_files;
+DROP TABLE player_round_weapons;
+DROP TABLE player_round_stats;
+DROP TABLE player_names;
+DROP TABLE players;
+DROP TABLE round_files;
+DROP TABLE rounds;
+DROP TABLE sessions;
