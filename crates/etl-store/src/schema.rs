@@ -1,55 +1,10 @@
 // @generated automatically by Diesel CLI.
-diesel::table! {
-    sessions (id) {
-        id -> Text,
-        source -> Text,
-        started_at -> Text,
-        ended_at -> Text,
-    }
-}
 
 diesel::table! {
-    rounds (id) {
-        id -> Int8,
-        file_name -> Text,
-        content_hash -> Text,
-        source -> Text,
-        server_name -> Text,
-        map -> Text,
-        config -> Text,
-        round_number -> Int4,
-        played_at -> Text,
-        defender -> Nullable<Text>,
-        winner -> Nullable<Text>,
-        time_limit_s -> Int4,
-        actual_time_s -> Nullable<Int4>,
-        duration_ms -> Nullable<Int8>,
-        header_fields -> Int4,
-        session_id -> Nullable<Text>,
-        round1_id -> Nullable<Int8>,
-        pairing -> Text,
-        round_only -> Bool,
-        imported_at -> Text,
-    }
-}
-
-diesel::table! {
-    round_files (round_id) {
-        round_id -> Int8,
-        content -> Bytea,
-    }
-}
-
-diesel::table! {
-    players (id) {
-        id -> Int8,
-        guid -> Text,
-        bot_name -> Text,
-        is_bot -> Bool,
-        last_name -> Text,
-        last_clean_name -> Text,
-        first_seen -> Text,
-        last_seen -> Text,
+    discord_links (discord_user_id) {
+        discord_user_id -> Text,
+        player_id -> Int8,
+        linked_at -> Text,
     }
 }
 
@@ -140,6 +95,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    players (id) {
+        id -> Int8,
+        guid -> Text,
+        bot_name -> Text,
+        is_bot -> Bool,
+        last_name -> Text,
+        last_clean_name -> Text,
+        first_seen -> Text,
+        last_seen -> Text,
+    }
+}
+
+diesel::table! {
     processed_files (file_name, content_hash) {
         file_name -> Text,
         content_hash -> Text,
@@ -152,10 +120,51 @@ diesel::table! {
 }
 
 diesel::table! {
+    round_files (round_id) {
+        round_id -> Int8,
+        content -> Bytea,
+    }
+}
+
+diesel::table! {
+    rounds (id) {
+        id -> Int8,
+        file_name -> Text,
+        content_hash -> Text,
+        source -> Text,
+        server_name -> Text,
+        map -> Text,
+        config -> Text,
+        round_number -> Int4,
+        played_at -> Text,
+        defender -> Nullable<Text>,
+        winner -> Nullable<Text>,
+        time_limit_s -> Int4,
+        actual_time_s -> Nullable<Int4>,
+        duration_ms -> Nullable<Int8>,
+        header_fields -> Int4,
+        session_id -> Nullable<Text>,
+        round1_id -> Nullable<Int8>,
+        pairing -> Text,
+        round_only -> Bool,
+        imported_at -> Text,
+    }
+}
+
+diesel::table! {
     session_teams (session_id, squad, player_id) {
         session_id -> Text,
         squad -> Text,
         player_id -> Int8,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        source -> Text,
+        started_at -> Text,
+        ended_at -> Text,
     }
 }
 
@@ -166,14 +175,6 @@ diesel::table! {
         squad -> Text,
         confidence -> Text,
         rounds_played -> Int4,
-    }
-}
-
-diesel::table! {
-    discord_links (discord_user_id) {
-        discord_user_id -> Text,
-        player_id -> Int8,
-        linked_at -> Text,
     }
 }
 
