@@ -131,9 +131,13 @@ pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCo
     for error in &failed {
         writeln!(out, "  failed: {error}")?;
     }
-    let names: std::collections::HashSet<String> = files.iter().map(|f| file_name(&f.path)).collect();
+    let names: std::collections::HashSet<String> =
+        files.iter().map(|f| file_name(&f.path)).collect();
     let sessions = store.export().await?.sessions;
-    let touched: Vec<_> = sessions.iter().filter(|s| s.rounds.iter().any(|r| names.contains(&r.file))).collect();
+    let touched: Vec<_> = sessions
+        .iter()
+        .filter(|s| s.rounds.iter().any(|r| names.contains(&r.file)))
+        .collect();
     if !touched.is_empty() {
         writeln!(out, "{}", sessions_table(&touched))?;
     }

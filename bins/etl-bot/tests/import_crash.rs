@@ -1,6 +1,11 @@
 //! An import killed (SIGKILL) in the middle of a batch leaves no partial round;
 //! running it again imports every file exactly once.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -21,7 +26,9 @@ fn many_nights(dir: &Path, nights: u32) -> usize {
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
         let bytes = std::fs::read(&path).unwrap();
         for night in 0..nights {
-            let date = jiff::civil::date(2024, 1, 1).checked_add(jiff::Span::new().days(i64::from(night))).unwrap();
+            let date = jiff::civil::date(2024, 1, 1)
+                .checked_add(jiff::Span::new().days(i64::from(night)))
+                .unwrap();
             let renamed = format!("{}{}", date.strftime("%Y-%m-%d"), &name[10..]);
             std::fs::write(dir.join(renamed), &bytes).unwrap();
             count += 1;
@@ -31,13 +38,25 @@ fn many_nights(dir: &Path, nights: u32) -> usize {
 }
 
 fn export(url: &str) -> serde_json::Value {
-    let output = bot().args(["export", "--json", "--db", url]).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = bot()
+        .args(["export", "--json", "--db", url])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
 fn rounds_in(export: &serde_json::Value) -> usize {
-    export["sessions"].as_array().unwrap().iter().map(|s| s["rounds"].as_array().unwrap().len()).sum()
+    export["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["rounds"].as_array().unwrap().len())
+        .sum()
 }
 
 #[test]
@@ -66,7 +85,10 @@ fn a_killed_import_leaves_no_partial_round_and_resumes() {
     }
     child.kill().unwrap();
     let status = child.wait().unwrap();
-    assert!(!status.success(), "the import finished before it could be killed; make the batch larger");
+    assert!(
+        !status.success(),
+        "the import finished before it could be killed; make the batch larger"
+    );
 
     // What survived is whole: every stored round has its players, every
     // processed file its round.
@@ -75,16 +97,38 @@ fn a_killed_import_leaves_no_partial_round_and_resumes() {
     assert!(stored < total, "stored {stored} of {total}");
     for session in partial["sessions"].as_array().unwrap() {
         for round in session["rounds"].as_array().unwrap() {
-            assert_eq!(round["players"].as_array().unwrap().len(), 12, "partial round {}", round["file"]);
+            assert_eq!(
+                round["players"].as_array().unwrap().len(),
+                12,
+                "partial round {}",
+                round["file"]
+            );
         }
     }
 
-    let resumed = bot().args(["import", files.to_str().unwrap(), "--db", &crashed]).output().unwrap();
-    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
-    let summary = String::from_utf8_lossy(&resumed.stdout).lines().next().unwrap().to_owned();
-    assert!(summary.starts_with(&format!("imported {}, skipped {stored} ", total - stored)), "{summary}");
+    let resumed = bot()
+        .args(["import", files.to_str().unwrap(), "--db", &crashed])
+        .output()
+        .unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let summary = String::from_utf8_lossy(&resumed.stdout)
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        summary.starts_with(&format!("imported {}, skipped {stored} ", total - stored)),
+        "{summary}"
+    );
 
-    let fresh = bot().args(["import", files.to_str().unwrap(), "--db", &clean]).output().unwrap();
+    let fresh = bot()
+        .args(["import", files.to_str().unwrap(), "--db", &clean])
+        .output()
+        .unwrap();
     assert!(fresh.status.success());
     assert_eq!(export(&crashed), export(&clean));
     std::fs::remove_dir_all(&root).unwrap();

@@ -17,14 +17,22 @@ use std::time::Instant;
 use common::{TestDb, repo_root, round_files};
 
 fn nights() -> Vec<(String, Vec<u8>)> {
-    let count: i64 = std::env::var("ETL_BENCH_NIGHTS").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
+    let count: i64 = std::env::var("ETL_BENCH_NIGHTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100);
     let sample = round_files(&repo_root().join("testdata/sample-night"));
     let mut files = Vec::new();
     for night in 0..count {
-        let date = jiff::civil::date(2020, 1, 1).checked_add(jiff::Span::new().days(night)).unwrap();
+        let date = jiff::civil::date(2020, 1, 1)
+            .checked_add(jiff::Span::new().days(night))
+            .unwrap();
         for path in &sample {
             let name = path.file_name().unwrap().to_str().unwrap();
-            files.push((format!("{}{}", date.strftime("%Y-%m-%d"), &name[10..]), std::fs::read(path).unwrap()));
+            files.push((
+                format!("{}{}", date.strftime("%Y-%m-%d"), &name[10..]),
+                std::fs::read(path).unwrap(),
+            ));
         }
     }
     files
@@ -38,7 +46,12 @@ async fn run(label: &str, db: &TestDb, files: &[(String, Vec<u8>)]) {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let info = store.info().await.unwrap();
-    let rows = info.counts.iter().find(|(t, _)| *t == "player_round_stats").unwrap().1;
+    let rows = info
+        .counts
+        .iter()
+        .find(|(t, _)| *t == "player_round_stats")
+        .unwrap()
+        .1;
     println!(
         "{label:<10} {} files in {elapsed:.2} s: {:.0} rounds/s, {:.0} player rows/s",
         files.len(),
@@ -53,7 +66,10 @@ fn main() {
         return;
     }
     let files = nights();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         run("sqlite", &TestDb::sqlite(), &files).await;
         match TestDb::postgres().await {
