@@ -44,6 +44,9 @@ impl Default for ImportConfig {
     }
 }
 
+/// The top-level keys of the configuration.
+const SECTIONS: &[&str] = &["database_url", "import"];
+
 impl Config {
     /// `path` is `--config`; without it `./etl.toml` is read when present.
     pub fn load(path: Option<&Path>, database_url: Option<&str>) -> anyhow::Result<Self> {
@@ -62,7 +65,14 @@ impl Config {
                 }
             }
         }
-        figment = figment.merge(Env::prefixed("ETL_").split("__"));
+        // Other ETL_* variables (test switches like ETL_REQUIRE_PG) are not settings.
+        let env = Env::prefixed("ETL_").split("__").filter(|key| {
+            let key = key.as_str().to_ascii_lowercase();
+            SECTIONS
+                .iter()
+                .any(|section| key == *section || key.starts_with(&format!("{section}.")))
+        });
+        figment = figment.merge(env);
         if let Some(url) = database_url {
             figment = figment.merge(("database_url", url));
         }
