@@ -97,13 +97,27 @@ impl Store {
     /// Imports one file in one transaction: all of it lands, or none of it.
     /// `name` is the bare file name (it carries the round's date and map).
     pub async fn import_file(&self, name: &str, bytes: &[u8]) -> Result<ImportOutcome, StoreError> {
+        self.import_file_from(&self.options.source, name, bytes)
+            .await
+    }
+
+    /// [`Store::import_file`] for a file of the given source (game server).
+    pub async fn import_file_from(
+        &self,
+        source: &str,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<ImportOutcome, StoreError> {
         let hash = content_hash(bytes);
         let file = FileInput {
             name,
             bytes,
             hash: &hash,
         };
-        let options = &self.options;
+        let options = &ImportOptions {
+            source: source.to_owned(),
+            ..self.options.clone()
+        };
         let now = crate::time::now_text();
         with_conn!(self, |conn, queries| {
             conn.transaction(async |conn| queries::import_file(conn, &file, options, &now).await)
