@@ -8,44 +8,80 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::ssh::SshSettings;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub database_url: String,
-    pub import: ImportConfig,
+    pub ingest: IngestConfig,
+    pub sources: Vec<SourceConfig>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct ImportConfig {
-    /// The server name rounds imported from the command line are stored under.
-    pub source: String,
-    pub session_gap_min: i64,
+pub struct IngestConfig {
+    /// Where fetched files are kept, one folder per source.
+    pub local_dir: PathBuf,
+    pub poll_interval_s: u64,
+    /// How long after its round 1 a round 2 may come and still pair.
     pub r2_window_min: i64,
+    /// A longer gap between rounds starts a new session.
+    pub session_gap_min: i64,
+    /// The server name files imported by hand (`etl-bot import`) are stored under.
+    pub default_source: String,
+    /// A file at least this old is complete on the first look.
+    pub settle_s: u64,
+    /// A younger file must stay unchanged this long before it is fetched.
+    pub quiet_s: u64,
+}
+
+/// One `[[sources]]` entry: where a game server's stats files come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceConfig {
+    /// The server's name; its rounds are stored under it.
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: SourceKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SourceKind {
+    /// The game server writes on this host.
+    Local {
+        path: PathBuf,
+    },
+    Ssh(SshSettings),
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
             database_url: etl_store::DEFAULT_DATABASE_URL.to_owned(),
-            import: ImportConfig::default(),
+            ingest: IngestConfig::default(),
+            sources: Vec::new(),
         }
     }
 }
 
-impl Default for ImportConfig {
+impl Default for IngestConfig {
     fn default() -> Self {
         let defaults = etl_store::ImportOptions::default();
         Self {
-            source: defaults.source,
-            session_gap_min: defaults.session_gap_min,
+            local_dir: PathBuf::from("stats"),
+            poll_interval_s: 30,
             r2_window_min: defaults.round2_window_min,
+            session_gap_min: defaults.session_gap_min,
+            default_source: defaults.source,
+            settle_s: 10,
+            quiet_s: 1,
         }
     }
 }
 
 /// The top-level keys of the configuration.
-const SECTIONS: &[&str] = &["database_url", "import"];
+const SECTIONS: &[&str] = &["database_url", "ingest", "sources"];
 
 impl Config {
     /// `path` is `--config`; without it `./etl.toml` is read when present.
@@ -76,14 +112,32 @@ impl Config {
         if let Some(url) = database_url {
             figment = figment.merge(("database_url", url));
         }
-        figment.extract().context("invalid configuration")
+        let config: Config = figment.extract().context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.ingest.poll_interval_s == 0 {
+            anyhow::bail!("ingest.poll_interval_s must be at least 1");
+        }
+        let mut names = std::collections::HashSet::new();
+        for source in &self.sources {
+            if source.name.trim().is_empty() {
+                anyhow::bail!("a [[sources]] entry has an empty name");
+            }
+            if !names.insert(&source.name) {
+                anyhow::bail!("two [[sources]] entries are named {:?}", source.name);
+            }
+        }
+        Ok(())
     }
 
     pub fn import_options(&self) -> etl_store::ImportOptions {
         etl_store::ImportOptions {
-            source: self.import.source.clone(),
-            session_gap_min: self.import.session_gap_min,
-            round2_window_min: self.import.r2_window_min,
+            source: self.ingest.default_source.clone(),
+            session_gap_min: self.ingest.session_gap_min,
+            round2_window_min: self.ingest.r2_window_min,
         }
     }
 }

@@ -1,8 +1,10 @@
 //! `etl-bot`: the operator CLI and (later) the Discord bot.
 
-mod config;
 mod parse;
 mod store_cmds;
+mod sync;
+
+use etl_bot::config;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +48,8 @@ enum Command {
     },
     /// Apply pending database migrations.
     Migrate,
+    /// Fetch new round files from the configured sources and import them.
+    Sync(sync::SyncArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,6 +88,7 @@ fn run_with_store(cli: &Cli, command: &Command) -> anyhow::Result<ExitCode> {
                 command: DbCommand::Info,
             } => store_cmds::info(&config).await,
             Command::Migrate => store_cmds::migrate(&config).await,
+            Command::Sync(args) => sync::run(&config, args).await,
             Command::Parse(_) => unreachable_parse(),
         }
     })

@@ -10,7 +10,7 @@ use etl_parser::FileKind;
 use etl_store::{ImportOutcome, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::Config;
+use etl_bot::config::Config;
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
