@@ -47,6 +47,7 @@ on_both_backends!(
     round2_without_round1_is_flagged_past_the_window,
     sessions_split_on_gaps_and_cross_midnight,
     corpus_round_trips_to_its_truth,
+    the_classic_view_has_one_row_per_player_round,
 );
 
 fn sample_night() -> Vec<PathBuf> {
@@ -380,4 +381,68 @@ async fn corpus_round_trips_to_its_truth(db: &TestDb) {
             .join("\n")
     );
     assert!(compared > 10_000);
+}
+
+#[derive(diesel::QueryableByName, Debug)]
+struct ViewTotals {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    rows: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    kills: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    won: i64,
+}
+
+async fn the_classic_view_has_one_row_per_player_round(db: &TestDb) {
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    let store = db.open().await;
+    import_all(&store, &sample_night()).await;
+    let export = store.export().await.unwrap();
+    let players: Vec<_> = export
+        .sessions
+        .iter()
+        .flat_map(|s| &s.rounds)
+        .flat_map(|r| &r.players)
+        .collect();
+    let kills: i64 = players.iter().map(|p| p.player.kills()).sum();
+
+    let query = diesel::sql_query(
+        "SELECT COUNT(*) AS rows, CAST(SUM(kills) AS BIGINT) AS kills, CAST(SUM(won_round) AS BIGINT) AS won \
+         FROM player_comprehensive_stats WHERE session_id = '2025-11-02-201530'",
+    );
+    let totals: ViewTotals = if db.url.starts_with("postgres") {
+        let mut conn = diesel_async::AsyncPgConnection::establish(&db.url)
+            .await
+            .unwrap();
+        query.get_result(&mut conn).await.unwrap()
+    } else {
+        let path = etl_store::sqlite_path(&db.url).unwrap();
+        let mut conn = diesel_async::sync_connection_wrapper::SyncConnectionWrapper::<
+            diesel::SqliteConnection,
+        >::establish(path)
+        .await
+        .unwrap();
+        query.get_result(&mut conn).await.unwrap()
+    };
+    assert_eq!(totals.rows, players.len() as i64);
+    assert_eq!(totals.kills, kills);
+    // Every round of the sample has a winner: the winning side's players won it.
+    let won = export
+        .sessions
+        .iter()
+        .flat_map(|s| &s.rounds)
+        .map(|r| {
+            r.players
+                .iter()
+                .filter(|p| p.player.team.map(|t| t.as_str()) == Some(winner_of(&r.file)))
+                .count() as i64
+        })
+        .sum::<i64>();
+    assert_eq!(totals.won, won);
+}
+
+fn winner_of(file: &str) -> &'static str {
+    let path = repo_root().join("testdata/sample-night").join(file);
+    let round = etl_parser::Round::parse_named(file, &std::fs::read(path).unwrap()).unwrap();
+    round.header.winner.unwrap().as_str()
 }
