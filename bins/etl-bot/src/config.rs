@@ -16,6 +16,44 @@ pub struct Config {
     pub database_url: String,
     pub ingest: IngestConfig,
     pub sources: Vec<SourceConfig>,
+    pub commands: CommandsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CommandsConfig {
+    /// Rounds a player must have played before leaderboards rank him.
+    pub min_rounds: usize,
+    pub backup_dir: PathBuf,
+    /// The server's time zone: windows like `today` follow it.
+    pub time_zone: String,
+}
+
+impl Default for CommandsConfig {
+    fn default() -> Self {
+        let defaults = etl_commands::Settings::default();
+        Self {
+            min_rounds: defaults.min_rounds,
+            backup_dir: defaults.backup_dir,
+            time_zone: "Europe/Paris".to_owned(),
+        }
+    }
+}
+
+impl CommandsConfig {
+    pub fn settings(&self) -> etl_commands::Settings {
+        etl_commands::Settings {
+            min_rounds: self.min_rounds,
+            backup_dir: self.backup_dir.clone(),
+        }
+    }
+
+    /// Now on the server's wall clock.
+    pub fn now(&self) -> anyhow::Result<jiff::civil::DateTime> {
+        let zone = jiff::tz::TimeZone::get(&self.time_zone)
+            .with_context(|| format!("unknown time zone {:?}", self.time_zone))?;
+        Ok(zone.to_datetime(jiff::Timestamp::now()))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,6 +99,7 @@ impl Default for Config {
             database_url: etl_store::DEFAULT_DATABASE_URL.to_owned(),
             ingest: IngestConfig::default(),
             sources: Vec::new(),
+            commands: CommandsConfig::default(),
         }
     }
 }
@@ -81,7 +120,7 @@ impl Default for IngestConfig {
 }
 
 /// The top-level keys of the configuration.
-const SECTIONS: &[&str] = &["database_url", "ingest", "sources"];
+const SECTIONS: &[&str] = &["database_url", "ingest", "sources", "commands"];
 
 impl Config {
     /// `path` is `--config`; without it `./etl.toml` is read when present.
@@ -118,6 +157,12 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        jiff::tz::TimeZone::get(&self.commands.time_zone).with_context(|| {
+            format!(
+                "commands.time_zone: unknown time zone {:?}",
+                self.commands.time_zone
+            )
+        })?;
         if self.ingest.poll_interval_s == 0 {
             anyhow::bail!("ingest.poll_interval_s must be at least 1");
         }

@@ -1,5 +1,6 @@
 //! `etl-bot`: the operator CLI and (later) the Discord bot.
 
+mod ask;
 mod parse;
 mod store_cmds;
 mod sync;
@@ -50,6 +51,8 @@ enum Command {
     Migrate,
     /// Fetch new round files from the configured sources and import them.
     Sync(sync::SyncArgs),
+    /// Run one command the way a Discord user would type it and print the reply.
+    Ask(ask::AskArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +92,7 @@ fn run_with_store(cli: &Cli, command: &Command) -> anyhow::Result<ExitCode> {
             } => store_cmds::info(&config).await,
             Command::Migrate => store_cmds::migrate(&config).await,
             Command::Sync(args) => sync::run(&config, args).await,
+            Command::Ask(args) => ask::run(&config, args).await,
             Command::Parse(_) => unreachable_parse(),
         }
     })

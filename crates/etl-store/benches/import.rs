@@ -9,12 +9,9 @@
     clippy::panic
 )]
 
-#[path = "../tests/common/mod.rs"]
-mod common;
-
 use std::time::Instant;
 
-use common::{TestDb, repo_root, round_files};
+use etl_store::testing::{TestDb, repo_root, round_files};
 
 fn nights() -> Vec<(String, Vec<u8>)> {
     let count: i64 = std::env::var("ETL_BENCH_NIGHTS")

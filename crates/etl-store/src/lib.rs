@@ -7,7 +7,10 @@ mod import;
 mod info;
 pub mod models;
 mod queries;
+mod read;
 pub mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod time;
 
 pub use db::{BackendKind, sqlite_path};
@@ -15,6 +18,7 @@ pub use error::{StoreError, redact};
 pub use export::{Export, ExportedPlayer, ExportedRound, ExportedSession};
 pub use import::{ImportOptions, ImportOutcome, Pairing, content_hash};
 pub use info::DbInfo;
+pub use read::{KnownName, PlayerRecord, RecordFilter, SessionRow};
 
 /// The embedded default database: a SQLite file in the working folder.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://etl.db";

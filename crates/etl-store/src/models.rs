@@ -4,7 +4,7 @@
 use diesel::prelude::*;
 use etl_parser::{Player, PlayerName, Team, Weapon, WeaponStats};
 
-use crate::schema::{player_round_stats, player_round_weapons, processed_files, rounds};
+use crate::schema::{player_round_stats, player_round_weapons, players, processed_files, rounds};
 
 /// Which copy of a player's line a stats row holds.
 pub const ROUND_ONLY: &str = "round_only";
@@ -58,6 +58,20 @@ pub struct RoundRow {
     pub pairing: String,
     pub round_only: bool,
     pub imported_at: String,
+}
+
+/// A player: one GUID, or GUID + name for bots.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = players)]
+pub struct PlayerRow {
+    pub id: i64,
+    pub guid: String,
+    pub bot_name: String,
+    pub is_bot: bool,
+    pub last_name: String,
+    pub last_clean_name: String,
+    pub first_seen: String,
+    pub last_seen: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
