@@ -20,6 +20,12 @@ pub enum StoreError {
         source: etl_parser::ParseError,
     },
 
+    #[error("team detection refused session {session}: {source}")]
+    Teams {
+        session: String,
+        source: etl_teams::TeamsError,
+    },
+
     #[error("cannot back up the database: {0}")]
     Backup(String),
 }

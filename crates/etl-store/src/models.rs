@@ -242,3 +242,26 @@ impl WeaponRow {
             .collect()
     }
 }
+
+/// The header a stored round was read from.
+pub(crate) fn header_of(row: &RoundRow) -> etl_parser::Header {
+    etl_parser::Header {
+        server: row.server_name.clone(),
+        map: row.map.clone(),
+        config: row.config.clone(),
+        round: if row.round_number == 2 {
+            etl_parser::RoundNumber::Two
+        } else {
+            etl_parser::RoundNumber::One
+        },
+        defender: row
+            .defender
+            .as_deref()
+            .and_then(etl_parser::Side::from_name),
+        winner: row.winner.as_deref().and_then(etl_parser::Side::from_name),
+        time_limit_s: u32::try_from(row.time_limit_s).unwrap_or_default(),
+        actual_time_s: row.actual_time_s.and_then(|t| u32::try_from(t).ok()),
+        duration_ms: row.duration_ms.and_then(|d| u64::try_from(d).ok()),
+        field_count: usize::try_from(row.header_fields).unwrap_or_default(),
+    }
+}

@@ -258,12 +258,15 @@ async fn corpus_round_trips_to_its_truth(db: &TestDb) {
     let mut failures = Vec::new();
     let mut compared = 0usize;
     let mut files = 0usize;
+    // Squads: per night, (ours, truth, confidence) for every player line.
+    let mut squads: Vec<Vec<(Value, Value, Value)>> = Vec::new();
     for truth_path in round_files(&dir)
         .iter()
         .map(|p| p.parent().unwrap().join("truth.json"))
         .collect::<std::collections::BTreeSet<_>>()
     {
         let truth: Value = serde_json::from_slice(&std::fs::read(&truth_path).unwrap()).unwrap();
+        squads.push(Vec::new());
         for file in truth["files"].as_array().unwrap() {
             let name = file["file"].as_str().unwrap();
             files += 1;
@@ -294,6 +297,11 @@ async fn corpus_round_trips_to_its_truth(db: &TestDb) {
                 continue;
             }
             for (ours, theirs) in players.iter().zip(truth_players) {
+                squads.last_mut().unwrap().push((
+                    ours["squad"].clone(),
+                    theirs["squad"].clone(),
+                    ours["team_confidence"].clone(),
+                ));
                 let at = format!("{name} {}", ours["clean_name"]);
                 let r = &theirs["round_only"];
                 if ours["guid"] != theirs["guid8"] {
@@ -366,6 +374,37 @@ async fn corpus_round_trips_to_its_truth(db: &TestDb) {
             }
         }
     }
+    let (mut lines, mut right, mut high, mut high_wrong) = (0usize, 0usize, 0usize, 0usize);
+    for night in &squads {
+        // Our A may be the truth's B: one mapping per night, the better one.
+        let relabel = |ours: &Value, flip: bool| match (ours.as_str(), flip) {
+            (Some("A"), true) => Value::from("B"),
+            (Some("B"), true) => Value::from("A"),
+            _ => ours.clone(),
+        };
+        let agree = |flip: bool| {
+            night
+                .iter()
+                .filter(|(ours, truth, _)| &relabel(ours, flip) == truth)
+                .count()
+        };
+        let flip = agree(true) > agree(false);
+        for (ours, truth, confidence) in night {
+            let ours = relabel(ours, flip);
+            lines += 1;
+            right += usize::from(&ours == truth);
+            if confidence == "high" {
+                high += 1;
+                high_wrong += usize::from(&ours != truth);
+            }
+        }
+    }
+    eprintln!(
+        "squads through the store: {right}/{lines} right, {high} high, {high_wrong} high wrong"
+    );
+    assert!(right * 100 >= lines * 99, "squads right {right}/{lines}");
+    assert_eq!(high_wrong, 0, "a high-confidence squad is wrong");
+    assert!(high > 0);
     eprintln!(
         "corpus through the store: {files} files, {compared} values compared, {} mismatches",
         failures.len()

@@ -155,7 +155,12 @@ async fn store_round(
         complete_waiting_round2(conn, options, round_id, round, &played_at).await?;
     }
     let session_id = assign_session(conn, options, round_id, &played_at).await?;
-    finalize_stale_round2s(conn, options).await?;
+    let finalized = finalize_stale_round2s(conn, options).await?;
+    // Every file can change who played with whom: decide the squads again.
+    detect_squads(conn, &session_id).await?;
+    for other in finalized.into_iter().filter(|s| *s != session_id) {
+        detect_squads(conn, &other).await?;
+    }
     Ok((round_id, pairing, session_id))
 }
 
@@ -362,14 +367,14 @@ async fn replace_round_only(conn: &mut Conn, round_id: i64, round: &Round) -> Re
 
 /// A round 2 whose round 1 has not come within the window is stored from its
 /// cumulative values and flagged `unpaired` (a round 1 arriving later still completes it).
-async fn finalize_stale_round2s(conn: &mut Conn, options: &ImportOptions) -> Result<(), StoreError> {
+async fn finalize_stale_round2s(conn: &mut Conn, options: &ImportOptions) -> Result<Vec<String>, StoreError> {
     let newest: Option<String> = rounds::table
         .filter(rounds::source.eq(&options.source))
         .select(diesel::dsl::max(rounds::played_at))
         .first(conn)
         .await?;
     let Some(newest) = newest.as_deref().and_then(Stamp::parse) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let cutoff = newest.minus_minutes(options.round2_window_min);
     let stale: Vec<RoundRow> = rounds::table
@@ -379,6 +384,7 @@ async fn finalize_stale_round2s(conn: &mut Conn, options: &ImportOptions) -> Res
         .select(RoundRow::as_select())
         .load(conn)
         .await?;
+    let mut sessions = Vec::new();
     for row in stale {
         let round = stored_round(conn, &row).await?;
         replace_round_only(conn, row.id, &round).await?;
@@ -386,8 +392,9 @@ async fn finalize_stale_round2s(conn: &mut Conn, options: &ImportOptions) -> Res
             .set(rounds::pairing.eq(Pairing::Unpaired.as_str()))
             .execute(conn)
             .await?;
+        sessions.extend(row.session_id);
     }
-    Ok(())
+    Ok(sessions)
 }
 
 /// Puts the round into the session of its neighbours (gap below the limit),
@@ -579,3 +586,171 @@ pub(crate) async fn processed_files_list(conn: &mut Conn) -> Result<Vec<Processe
         .await?)
 }
 
+
+/// Runs the squad detector over a session's round-only rows and stores what it
+/// decided: each row's squad, confidence and layer, the rosters and each
+/// player's squad of the night (the history later sessions learn from).
+async fn detect_squads(conn: &mut Conn, session_id: &str) -> Result<(), StoreError> {
+    use crate::schema::{session_teams, team_history};
+    use etl_teams::{Confidence, PlayerKey, SessionInput};
+
+    let mut parsed: Vec<(i64, Vec<StatsRow>, Round)> = Vec::new();
+    for row in rounds_of_session(conn, session_id).await? {
+        if row.pairing == Pairing::Waiting.as_str() {
+            continue;
+        }
+        let players = load_round_players(conn, row.id, ROUND_ONLY).await?;
+        let stats: Vec<StatsRow> = players.iter().map(|(_, stats, _)| stats.clone()).collect();
+        let players: Vec<Player> = players.iter().map(|(guid, stats, weapons)| stats.to_player(guid, weapons)).collect();
+        // An unpaired round 2 holds both rounds' values; its sides are still evidence.
+        parsed.push((row.id, stats, Round::from_parts(None, crate::models::header_of(&row), true, players)));
+    }
+    let teams_error = |source| StoreError::Teams { session: session_id.to_owned(), source };
+    let mut input = SessionInput::from_rounds(parsed.iter().map(|(_, _, round)| round)).map_err(teams_error)?;
+
+    // Which key each player has tonight, and his database id.
+    let mut ids: HashMap<PlayerKey, i64> = HashMap::new();
+    for (round_input, (_, stats, _)) in input.rounds.iter().zip(&parsed) {
+        for (player, row) in round_input.players.iter().zip(stats) {
+            ids.insert(player.key.clone(), row.player_id);
+        }
+    }
+    input = input.clone().with_prior(prior_assignments(conn, session_id, &ids).await?);
+    let detection = etl_teams::detect(&input).map_err(teams_error)?;
+
+    let mut night: HashMap<i64, HashMap<&'static str, (usize, Confidence)>> = HashMap::new();
+    for (assignments, (round_id, stats, _)) in detection.rounds.iter().zip(&parsed) {
+        for (assignment, row) in assignments.players.iter().zip(stats) {
+            let squad = assignment.squad.map(|s| s.as_str().to_owned());
+            let confidence = Some(confidence_name(assignment.confidence).to_owned());
+            let layer = Some(layer_name(assignment.layer).to_owned());
+            if let Some(squad) = assignment.squad {
+                let entry = night.entry(row.player_id).or_default().entry(squad.as_str()).or_insert((0, assignment.confidence));
+                entry.0 += 1;
+                entry.1 = entry.1.min(assignment.confidence);
+            }
+            if row.squad == squad && row.team_confidence == confidence && row.team_layer == layer {
+                continue;
+            }
+            diesel::update(
+                player_round_stats::table
+                    .filter(player_round_stats::round_id.eq(*round_id))
+                    .filter(player_round_stats::kind.eq(ROUND_ONLY))
+                    .filter(player_round_stats::line_index.eq(row.line_index)),
+            )
+            .set((
+                player_round_stats::squad.eq(squad),
+                player_round_stats::team_confidence.eq(confidence),
+                player_round_stats::team_layer.eq(layer),
+            ))
+            .execute(conn)
+            .await?;
+        }
+    }
+
+    diesel::delete(session_teams::table.filter(session_teams::session_id.eq(session_id))).execute(conn).await?;
+    diesel::delete(team_history::table.filter(team_history::session_id.eq(session_id))).execute(conn).await?;
+    for (squad, roster) in [("A", &detection.rosters.a), ("B", &detection.rosters.b)] {
+        let mut members: Vec<i64> = roster.iter().filter_map(|entry| ids.get(&entry.key).copied()).collect();
+        members.sort_unstable();
+        members.dedup();
+        for player_id in members {
+            diesel::insert_into(session_teams::table)
+                .values((
+                    session_teams::session_id.eq(session_id),
+                    session_teams::squad.eq(squad),
+                    session_teams::player_id.eq(player_id),
+                ))
+                .execute(conn)
+                .await?;
+        }
+    }
+    let mut players: Vec<_> = night.into_iter().collect();
+    players.sort_by_key(|(id, _)| *id);
+    for (player_id, squads) in players {
+        // His squad of the night is where he played most.
+        let Some((squad, (rounds, confidence))) = squads.into_iter().max_by_key(|(squad, (rounds, _))| (*rounds, *squad)) else {
+            continue;
+        };
+        diesel::insert_into(team_history::table)
+            .values((
+                team_history::session_id.eq(session_id),
+                team_history::player_id.eq(player_id),
+                team_history::squad.eq(squad),
+                team_history::confidence.eq(confidence_name(confidence)),
+                team_history::rounds_played.eq(i32::try_from(rounds).unwrap_or(i32::MAX)),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// What the last sessions these players played say about who plays with whom.
+async fn prior_assignments(
+    conn: &mut Conn,
+    session_id: &str,
+    ids: &HashMap<etl_teams::PlayerKey, i64>,
+) -> Result<Vec<etl_teams::PriorAssignment>, StoreError> {
+    use crate::schema::team_history;
+    let keys: HashMap<i64, &etl_teams::PlayerKey> = ids.iter().map(|(key, id)| (*id, key)).collect();
+    let player_ids: Vec<i64> = keys.keys().copied().collect();
+    let mut earlier: Vec<String> = team_history::table
+        .filter(team_history::player_id.eq_any(&player_ids))
+        .filter(team_history::session_id.lt(session_id))
+        .select(team_history::session_id)
+        .distinct()
+        .load(conn)
+        .await?;
+    earlier.sort();
+    let earlier: Vec<String> = earlier.into_iter().rev().take(20).collect();
+    let rows: Vec<(String, i64, String, i32)> = team_history::table
+        .filter(team_history::session_id.eq_any(&earlier))
+        .filter(team_history::player_id.eq_any(&player_ids))
+        .select((team_history::session_id, team_history::player_id, team_history::squad, team_history::rounds_played))
+        .load(conn)
+        .await?;
+    let mut squads: HashMap<(String, String), Vec<(i64, i32)>> = HashMap::new();
+    for (session, player, squad, rounds) in rows {
+        squads.entry((session, squad)).or_default().push((player, rounds));
+    }
+    let mut prior = Vec::new();
+    for members in squads.values() {
+        for (player, rounds) in members {
+            let Some(key) = keys.get(player) else { continue };
+            let mates: Vec<etl_teams::PlayerKey> = members
+                .iter()
+                .filter(|(other, _)| other != player)
+                .filter_map(|(other, _)| keys.get(other).map(|k| (*k).clone()))
+                .collect();
+            if !mates.is_empty() {
+                prior.push(etl_teams::PriorAssignment {
+                    player: (*key).clone(),
+                    squad_mates: mates,
+                    weight: f64::from(*rounds),
+                });
+            }
+        }
+    }
+    prior.sort_by(|a, b| a.player.as_str().cmp(b.player.as_str()));
+    Ok(prior)
+}
+
+fn confidence_name(confidence: etl_teams::Confidence) -> &'static str {
+    match confidence {
+        etl_teams::Confidence::High => "high",
+        etl_teams::Confidence::Medium => "medium",
+        etl_teams::Confidence::Low => "low",
+    }
+}
+
+fn layer_name(layer: etl_teams::Layer) -> &'static str {
+    match layer {
+        etl_teams::Layer::SideEvidence => "side_evidence",
+        etl_teams::Layer::History => "history",
+        etl_teams::Layer::Objectives => "objectives",
+        etl_teams::Layer::Collaboration => "collaboration",
+        etl_teams::Layer::Balance => "balance",
+        etl_teams::Layer::Excluded => "excluded",
+    }
+}
