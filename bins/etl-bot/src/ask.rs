@@ -59,7 +59,7 @@ pub async fn run(config: &Config, args: &AskArgs) -> anyhow::Result<ExitCode> {
     let settings = config.commands.settings();
     let now = match args.now {
         Some(now) => now,
-        None => config.commands.now()?,
+        None => config.session.now()?,
     };
     let sync = if config.sources.is_empty() {
         None

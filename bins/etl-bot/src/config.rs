@@ -17,6 +17,90 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub sources: Vec<SourceConfig>,
     pub commands: CommandsConfig,
+    pub discord: DiscordConfig,
+    pub session: SessionSettings,
+}
+
+/// `[discord]`: where the bot lives. The token comes from the environment in
+/// practice (`ETL_DISCORD__TOKEN`) and is never logged.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiscordConfig {
+    pub token: Option<String>,
+    pub guild_id: Option<u64>,
+    pub stats_channel_id: Option<u64>,
+    pub admin_channel_id: Option<u64>,
+    pub admin_role_id: Option<u64>,
+    pub voice_channel_ids: Vec<u64>,
+    /// `host:port` of a twilight http-proxy (plain HTTP); default: Discord itself.
+    pub api_proxy: Option<String>,
+    /// `ws://` or `wss://` gateway URL; default: Discord's.
+    pub gateway_url: Option<String>,
+}
+
+impl std::fmt::Debug for DiscordConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordConfig")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("guild_id", &self.guild_id)
+            .field("stats_channel_id", &self.stats_channel_id)
+            .field("admin_channel_id", &self.admin_channel_id)
+            .field("admin_role_id", &self.admin_role_id)
+            .field("voice_channel_ids", &self.voice_channel_ids)
+            .field("api_proxy", &self.api_proxy)
+            .field("gateway_url", &self.gateway_url)
+            .finish()
+    }
+}
+
+/// `[session]`: when sessions start and end by themselves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    pub start_threshold: usize,
+    pub end_threshold: usize,
+    pub end_delay_s: u64,
+    pub idle_end_min: u64,
+    /// `HH:MM`, every day monitoring is switched on at this time.
+    pub daily_start: String,
+    pub time_zone: String,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            start_threshold: 6,
+            end_threshold: 2,
+            end_delay_s: 180,
+            idle_end_min: 30,
+            daily_start: "20:00".to_owned(),
+            time_zone: "Europe/Paris".to_owned(),
+        }
+    }
+}
+
+impl SessionSettings {
+    /// Now on the server's wall clock.
+    pub fn now(&self) -> anyhow::Result<jiff::civil::DateTime> {
+        let zone = jiff::tz::TimeZone::get(&self.time_zone)
+            .with_context(|| format!("unknown time zone {:?}", self.time_zone))?;
+        Ok(zone.to_datetime(jiff::Timestamp::now()))
+    }
+
+    pub fn machine_config(&self) -> anyhow::Result<etl_session::SessionConfig> {
+        let daily_start: jiff::civil::Time = self
+            .daily_start
+            .parse()
+            .with_context(|| format!("session.daily_start {:?} is not HH:MM", self.daily_start))?;
+        Ok(etl_session::SessionConfig::new(
+            self.start_threshold,
+            self.end_threshold,
+            std::time::Duration::from_secs(self.end_delay_s),
+            std::time::Duration::from_secs(self.idle_end_min * 60),
+            daily_start,
+            &self.time_zone,
+        )?)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,8 +109,6 @@ pub struct CommandsConfig {
     /// Rounds a player must have played before leaderboards rank him.
     pub min_rounds: usize,
     pub backup_dir: PathBuf,
-    /// The server's time zone: windows like `today` follow it.
-    pub time_zone: String,
 }
 
 impl Default for CommandsConfig {
@@ -35,7 +117,6 @@ impl Default for CommandsConfig {
         Self {
             min_rounds: defaults.min_rounds,
             backup_dir: defaults.backup_dir,
-            time_zone: "Europe/Paris".to_owned(),
         }
     }
 }
@@ -46,13 +127,6 @@ impl CommandsConfig {
             min_rounds: self.min_rounds,
             backup_dir: self.backup_dir.clone(),
         }
-    }
-
-    /// Now on the server's wall clock.
-    pub fn now(&self) -> anyhow::Result<jiff::civil::DateTime> {
-        let zone = jiff::tz::TimeZone::get(&self.time_zone)
-            .with_context(|| format!("unknown time zone {:?}", self.time_zone))?;
-        Ok(zone.to_datetime(jiff::Timestamp::now()))
     }
 }
 
@@ -100,6 +174,8 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             sources: Vec::new(),
             commands: CommandsConfig::default(),
+            discord: DiscordConfig::default(),
+            session: SessionSettings::default(),
         }
     }
 }
@@ -120,7 +196,14 @@ impl Default for IngestConfig {
 }
 
 /// The top-level keys of the configuration.
-const SECTIONS: &[&str] = &["database_url", "ingest", "sources", "commands"];
+const SECTIONS: &[&str] = &[
+    "database_url",
+    "ingest",
+    "sources",
+    "commands",
+    "discord",
+    "session",
+];
 
 impl Config {
     /// `path` is `--config`; without it `./etl.toml` is read when present.
@@ -157,12 +240,7 @@ impl Config {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        jiff::tz::TimeZone::get(&self.commands.time_zone).with_context(|| {
-            format!(
-                "commands.time_zone: unknown time zone {:?}",
-                self.commands.time_zone
-            )
-        })?;
+        self.session.machine_config().context("[session]")?;
         if self.ingest.poll_interval_s == 0 {
             anyhow::bail!("ingest.poll_interval_s must be at least 1");
         }

@@ -2,5 +2,6 @@
 //! SSH source. The commands live in the binary.
 
 pub mod config;
+pub mod discord;
 pub mod sources;
 pub mod ssh;

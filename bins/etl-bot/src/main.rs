@@ -1,6 +1,7 @@
 //! `etl-bot`: the operator CLI and (later) the Discord bot.
 
 mod ask;
+mod check_config;
 mod parse;
 mod store_cmds;
 mod sync;
@@ -53,6 +54,10 @@ enum Command {
     Sync(sync::SyncArgs),
     /// Run one command the way a Discord user would type it and print the reply.
     Ask(ask::AskArgs),
+    /// Run the Discord bot: commands, automatic posts, voice-driven sessions.
+    Serve,
+    /// Check the configuration and say exactly what is missing or wrong.
+    CheckConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +68,15 @@ enum DbCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to stderr; RUST_LOG refines (default: info for the bot's crates).
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,etl_bot=info,etl_ingest=info")
+            }),
+        )
+        .init();
     let result = match &cli.command {
         Command::Parse(args) => parse::run(args),
         command => run_with_store(&cli, command),
@@ -93,6 +107,10 @@ fn run_with_store(cli: &Cli, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Migrate => store_cmds::migrate(&config).await,
             Command::Sync(args) => sync::run(&config, args).await,
             Command::Ask(args) => ask::run(&config, args).await,
+            Command::Serve => etl_bot::discord::serve(config.clone())
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::CheckConfig => check_config::run(&config).await,
             Command::Parse(_) => unreachable_parse(),
         }
     })

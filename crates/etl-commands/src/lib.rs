@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod args;
+mod cards;
 mod commands;
 mod error;
 pub mod registry;
@@ -10,6 +11,7 @@ pub mod stats;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use cards::round_card;
 pub use error::CommandError;
 pub use registry::{ArgKind, ArgSpec, COMMANDS, Category, CommandSpec};
 pub use reply::{Align, Attachment, Field, Page, Reply, ReplyBuilder, Table};
