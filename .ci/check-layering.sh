@@ -22,7 +22,7 @@ check() {
     fi
 }
 
-for crate in etl-parser etl-teams etl-sim etl-charts; do
+for crate in etl-parser etl-teams etl-session etl-sim etl-charts; do
     check "$crate" "$forbidden_for_pure"
 done
 for dir in crates/*/; do
