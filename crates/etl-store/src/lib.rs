@@ -5,6 +5,7 @@ mod error;
 mod export;
 mod import;
 mod info;
+mod maintenance;
 pub mod models;
 mod queries;
 mod read;
@@ -18,6 +19,9 @@ pub use error::{StoreError, redact};
 pub use export::{Export, ExportedPlayer, ExportedRound, ExportedSession};
 pub use import::{ImportOptions, ImportOutcome, Pairing, content_hash};
 pub use info::DbInfo;
+pub use maintenance::{
+    BackupFormat, BackupReport, MigrationState, SchemaObject, SchemaReport, TABLES, VIEWS,
+};
 pub use read::{KnownName, PlayerRecord, RecordFilter, SessionRow};
 
 /// The embedded default database: a SQLite file in the working folder.

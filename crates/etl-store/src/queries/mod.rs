@@ -6,6 +6,7 @@ pub(crate) mod postgres {
     pub(crate) type Conn = diesel_async::AsyncPgConnection;
     include!("body.rs");
     include!("reads.rs");
+    include!("maintenance.rs");
 
     /// Multi-row INSERTs: one round trip per table per round.
     async fn insert_stats_rows(conn: &mut Conn, rows: &[StatsRow]) -> Result<(), StoreError> {
@@ -34,6 +35,7 @@ pub(crate) mod sqlite {
     pub(crate) type Conn = crate::db::SqliteConn;
     include!("body.rs");
     include!("reads.rs");
+    include!("maintenance.rs");
 
     // diesel splits SQLite batch inserts only on its synchronous connection;
     // in-process, one prepared INSERT per row inside the file's transaction is cheap.

@@ -1,0 +1,1014 @@
+//! Keeping the database healthy: the schema check, row counts, size, backups,
+//! VACUUM, and the import log.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use diesel::migration::MigrationSource;
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use serde::Serialize;
+
+use crate::db::with_conn;
+use crate::export::Export;
+use crate::models::ProcessedFile;
+use crate::{BackendKind, Store, StoreError, sqlite_path};
+
+/// The same migrations `Store::migrate` applies, to compare with what ran.
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// Where diesel's migration harness records what it applied.
+const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
+
+/// Every table the project keeps, in the order [`Store::table_counts`] gives them.
+pub const TABLES: [&str; 11] = [
+    "sessions",
+    "rounds",
+    "round_files",
+    "players",
+    "player_names",
+    "player_round_stats",
+    "player_round_weapons",
+    "processed_files",
+    "session_teams",
+    "team_history",
+    "discord_links",
+];
+
+/// Every view the project keeps (for SQL dashboards).
+pub const VIEWS: [&str; 1] = ["player_comprehensive_stats"];
+
+const SQLITE_CATALOG: &str =
+    "SELECT name, type AS kind FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name";
+const POSTGRES_CATALOG: &str = "SELECT CAST(table_name AS TEXT) AS name, \
+     CASE WHEN table_type = 'VIEW' THEN 'view' ELSE 'table' END AS kind \
+     FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1";
+const POSTGRES_SIZE: &str = "SELECT CAST(pg_database_size(current_database()) AS BIGINT) AS value";
+const SQLITE_PAGES: &str =
+    "SELECT page_count * page_size AS value FROM pragma_page_count(), pragma_page_size()";
+
+/// One migration, embedded in this build or recorded as applied (or both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MigrationState {
+    /// The version diesel records, e.g. `20261203000001`.
+    pub version: String,
+    /// The folder name, e.g. `2026-12-03-000001_initial`; `None` when this
+    /// build does not know the migration.
+    pub name: Option<String>,
+    pub embedded: bool,
+    pub applied: bool,
+}
+
+/// A table or view the project expects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemaObject {
+    pub name: &'static str,
+    pub view: bool,
+    /// Present, and of the right kind (a table as a table, a view as a view).
+    pub present: bool,
+}
+
+/// What [`Store::check_schema`] found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemaReport {
+    /// Every migration by version, oldest first.
+    pub migrations: Vec<MigrationState>,
+    /// [`TABLES`] then [`VIEWS`], each with whether it is there.
+    pub objects: Vec<SchemaObject>,
+    /// Tables and views the project does not know (the backend's own left out).
+    pub unexpected: Vec<String>,
+}
+
+impl SchemaReport {
+    /// Every migration applied, none unknown, every table and view present.
+    pub fn is_ok(&self) -> bool {
+        self.migrations.iter().all(|m| m.embedded && m.applied)
+            && self.objects.iter().all(|o| o.present)
+    }
+
+    /// Embedded migrations not applied yet.
+    pub fn pending(&self) -> impl Iterator<Item = &MigrationState> {
+        self.migrations.iter().filter(|m| m.embedded && !m.applied)
+    }
+
+    /// Applied migrations this build does not know (a newer build ran here).
+    pub fn unknown(&self) -> impl Iterator<Item = &MigrationState> {
+        self.migrations.iter().filter(|m| m.applied && !m.embedded)
+    }
+
+    /// Expected tables and views that are not there.
+    pub fn missing(&self) -> impl Iterator<Item = &SchemaObject> {
+        self.objects.iter().filter(|o| !o.present)
+    }
+}
+
+/// How a backup was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum BackupFormat {
+    /// SQLite: a consistent copy of the database file (`VACUUM INTO`).
+    SqliteFile,
+    /// PostgreSQL: a plain SQL dump written by `pg_dump`.
+    PgDump,
+    /// PostgreSQL without `pg_dump`: the JSON of [`Store::logical_export`].
+    LogicalJson,
+}
+
+impl BackupFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SqliteFile => "SQLite database file",
+            Self::PgDump => "pg_dump SQL",
+            Self::LogicalJson => "logical JSON export (pg_dump not found)",
+        }
+    }
+}
+
+/// A backup written and read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackupReport {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub format: BackupFormat,
+    /// Rounds found in the backup when it was read back.
+    pub rounds: i64,
+}
+
+impl Store {
+    /// The URL with its password, for tools that connect on their own.
+    pub(crate) fn raw_url(&self) -> &str {
+        &self.url
+    }
+
+    /// Compares the applied migrations with those embedded in this build, and
+    /// looks for every project table and the `player_comprehensive_stats` view.
+    pub async fn check_schema(&self) -> Result<SchemaReport, StoreError> {
+        let kind = self.backend();
+        let catalog = match kind {
+            BackendKind::Postgres => POSTGRES_CATALOG,
+            BackendKind::Sqlite => SQLITE_CATALOG,
+        };
+        let (found, applied) = with_conn!(self, |conn, queries| {
+            let found = queries::catalog_objects(conn, catalog).await?;
+            let applied = if found.iter().any(|(name, _)| name == MIGRATIONS_TABLE) {
+                queries::applied_migration_versions(conn).await?
+            } else {
+                Vec::new()
+            };
+            (found, applied)
+        });
+
+        let mut migrations: BTreeMap<String, MigrationState> = BTreeMap::new();
+        for (version, name) in embedded_migrations(kind)? {
+            migrations.insert(
+                version.clone(),
+                MigrationState {
+                    version,
+                    name: Some(name),
+                    embedded: true,
+                    applied: false,
+                },
+            );
+        }
+        for version in applied {
+            migrations
+                .entry(version.clone())
+                .or_insert(MigrationState {
+                    version,
+                    name: None,
+                    embedded: false,
+                    applied: false,
+                })
+                .applied = true;
+        }
+
+        let has = |name: &str, kind: &str| found.iter().any(|(n, k)| n == name && k == kind);
+        let objects = TABLES
+            .iter()
+            .map(|name| SchemaObject {
+                name,
+                view: false,
+                present: has(name, "table"),
+            })
+            .chain(VIEWS.iter().map(|name| SchemaObject {
+                name,
+                view: true,
+                present: has(name, "view"),
+            }))
+            .collect();
+        let unexpected = found
+            .iter()
+            .map(|(name, _)| name)
+            .filter(|name| {
+                let known = TABLES.contains(&name.as_str()) || VIEWS.contains(&name.as_str());
+                let internal = name.as_str() == MIGRATIONS_TABLE
+                    || (kind == BackendKind::Sqlite && name.starts_with("sqlite_"));
+                !known && !internal
+            })
+            .cloned()
+            .collect();
+        Ok(SchemaReport {
+            migrations: migrations.into_values().collect(),
+            objects,
+            unexpected,
+        })
+    }
+
+    /// Rows in every project table, in [`TABLES`] order.
+    pub async fn table_counts(&self) -> Result<Vec<(&'static str, i64)>, StoreError> {
+        with_conn!(self, |conn, queries| queries::table_row_counts(conn).await)
+    }
+
+    /// Bytes the database takes: SQLite, the file plus its write-ahead log;
+    /// PostgreSQL, `pg_database_size` of the current database.
+    pub async fn database_size(&self) -> Result<u64, StoreError> {
+        if self.backend() == BackendKind::Sqlite
+            && let Some(path) = sqlite_path(self.raw_url())
+            && let Ok(main) = std::fs::metadata(path)
+        {
+            let wal = std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
+            return Ok(main.len() + wal);
+        }
+        // PostgreSQL, or a SQLite database without a file of its own.
+        let sql = match self.backend() {
+            BackendKind::Postgres => POSTGRES_SIZE,
+            BackendKind::Sqlite => SQLITE_PAGES,
+        };
+        let bytes = with_conn!(self, |conn, queries| queries::single_number(conn, sql)
+            .await)?;
+        Ok(u64::try_from(bytes).unwrap_or_default())
+    }
+
+    /// Writes a consistent backup into `dir` (created when missing) as
+    /// `etl-YYYYMMDD-HHMMSS.{db,sql,json}` (UTC), then reads it back and counts
+    /// its rounds. SQLite: `VACUUM INTO`. PostgreSQL: `pg_dump`, or the JSON
+    /// of [`Store::logical_export`] when `pg_dump` is not installed.
+    pub async fn backup(&self, dir: &Path) -> Result<BackupReport, StoreError> {
+        self.backup_with(dir, Path::new("pg_dump")).await
+    }
+
+    /// [`Store::backup`] with the `pg_dump` program to run on PostgreSQL (a
+    /// bare name is looked up in `PATH`).
+    pub async fn backup_with(
+        &self,
+        dir: &Path,
+        pg_dump: &Path,
+    ) -> Result<BackupReport, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Backup(format!("cannot create {}: {e}", dir.display())))?;
+        let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
+        let (path, format, rounds) = match self.backend() {
+            BackendKind::Sqlite => {
+                let path = unused_path(dir, &stamp, "db");
+                let rounds = self.sqlite_backup(&path).await?;
+                (path, BackupFormat::SqliteFile, rounds)
+            }
+            BackendKind::Postgres => {
+                let path = unused_path(dir, &stamp, "sql");
+                match self.pg_dump(pg_dump, &path).await? {
+                    Some(rounds) => (path, BackupFormat::PgDump, rounds),
+                    None => {
+                        let path = unused_path(dir, &stamp, "json");
+                        let rounds = self.logical_backup(&path).await?;
+                        (path, BackupFormat::LogicalJson, rounds)
+                    }
+                }
+            }
+        };
+        let bytes = std::fs::metadata(&path)
+            .map_err(|e| StoreError::Backup(format!("cannot read {}: {e}", path.display())))?
+            .len();
+        Ok(BackupReport {
+            path,
+            bytes,
+            format,
+            rounds,
+        })
+    }
+
+    /// Every session, round and player ([`Store::export`]) and every
+    /// processed file, as one JSON document: a backup any tool can read.
+    pub async fn logical_export(&self) -> Result<String, StoreError> {
+        Ok(self.logical_export_counted().await?.0)
+    }
+
+    /// [`Store::logical_export`] and the rounds it holds.
+    async fn logical_export_counted(&self) -> Result<(String, i64), StoreError> {
+        let export = self.export().await?;
+        let files = self.processed_files().await?;
+        let rounds = export
+            .sessions
+            .iter()
+            .map(|s| s.rounds.len())
+            .sum::<usize>();
+        let document = LogicalExport {
+            format: "etl-stats logical export",
+            version: 1,
+            created_at: jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+            backend: match self.backend() {
+                BackendKind::Postgres => "postgresql",
+                BackendKind::Sqlite => "sqlite",
+            },
+            export: &export,
+            processed_files: files.iter().map(ProcessedFileJson::from).collect(),
+        };
+        let mut text = json::to_string(&document)
+            .map_err(|e| StoreError::Backup(format!("cannot write the export as JSON: {e}")))?;
+        text.push('\n');
+        Ok((text, i64::try_from(rounds).unwrap_or(i64::MAX)))
+    }
+
+    /// Reclaims free space and refreshes the planner's statistics. SQLite:
+    /// `VACUUM`, `ANALYZE`, then a WAL checkpoint so the file shrinks now;
+    /// PostgreSQL: `VACUUM ANALYZE` (outside any transaction).
+    pub async fn vacuum(&self) -> Result<(), StoreError> {
+        let sql = match self.backend() {
+            BackendKind::Postgres => "VACUUM ANALYZE",
+            BackendKind::Sqlite => "VACUUM; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);",
+        };
+        with_conn!(self, |conn, queries| queries::run_outside_transaction(
+            conn, sql
+        )
+        .await)
+    }
+
+    /// The last `n` files imported successfully, newest first.
+    pub async fn recent_imports(&self, n: usize) -> Result<Vec<ProcessedFile>, StoreError> {
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        with_conn!(self, |conn, queries| queries::processed_files_page(
+            conn, true, limit
+        )
+        .await)
+    }
+
+    /// The last `n` files that could not be imported (or were refused), newest
+    /// first, with their reason and attempts.
+    pub async fn failed_imports(&self, n: usize) -> Result<Vec<ProcessedFile>, StoreError> {
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        with_conn!(self, |conn, queries| queries::processed_files_page(
+            conn, false, limit
+        )
+        .await)
+    }
+
+    /// `VACUUM INTO` a new file, then opens it and counts its rounds.
+    async fn sqlite_backup(&self, path: &Path) -> Result<i64, StoreError> {
+        let target = path
+            .to_str()
+            .ok_or_else(|| StoreError::Backup(format!("{} is not UTF-8", path.display())))?;
+        let sql = format!("VACUUM INTO '{}'", target.replace('\'', "''"));
+        with_conn!(self, |conn, queries| queries::run_outside_transaction(
+            conn, &sql
+        )
+        .await)?;
+        let target = target.to_owned();
+        let checked = tokio::task::spawn_blocking(move || verify_sqlite_copy(&target))
+            .await
+            .map_err(|e| StoreError::Backup(e.to_string()))?;
+        if checked.is_err() {
+            let _ = std::fs::remove_file(path);
+        }
+        checked
+    }
+
+    /// Runs `pg_dump` into `path`; `None` when the program is not installed.
+    async fn pg_dump(&self, program: &Path, path: &Path) -> Result<Option<i64>, StoreError> {
+        let (url, password) = split_password(self.raw_url());
+        let program = program.to_owned();
+        let target = path.to_owned();
+        tokio::task::spawn_blocking(move || -> Result<Option<i64>, StoreError> {
+            let mut command = std::process::Command::new(&program);
+            command
+                .arg("--no-password")
+                .arg("--format=plain")
+                .arg("--file")
+                .arg(&target)
+                .arg("--dbname")
+                .arg(&url)
+                .stdin(std::process::Stdio::null());
+            // The password goes through the environment, not the process list.
+            if let Some(password) = &password {
+                command.env("PGPASSWORD", password);
+            }
+            let output = match command.output() {
+                Ok(output) => output,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => {
+                    return Err(StoreError::Backup(format!(
+                        "cannot run {}: {e}",
+                        program.display()
+                    )));
+                }
+            };
+            if !output.status.success() {
+                let _ = std::fs::remove_file(&target);
+                return Err(StoreError::Backup(format!(
+                    "{} failed ({}): {}",
+                    program.display(),
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                )));
+            }
+            match verify_pg_dump(&target) {
+                Ok(rounds) => Ok(Some(rounds)),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&target);
+                    Err(e)
+                }
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Backup(e.to_string()))?
+    }
+
+    /// Writes [`Store::logical_export`] to `path`; returns the rounds it holds.
+    async fn logical_backup(&self, path: &Path) -> Result<i64, StoreError> {
+        let (text, rounds) = self.logical_export_counted().await?;
+        std::fs::write(path, &text)
+            .map_err(|e| StoreError::Backup(format!("cannot write {}: {e}", path.display())))?;
+        // Read back what landed on disk.
+        let written = std::fs::read(path)
+            .map_err(|e| StoreError::Backup(format!("cannot read {}: {e}", path.display())))?;
+        if written != text.as_bytes() {
+            let _ = std::fs::remove_file(path);
+            return Err(StoreError::Backup(format!(
+                "{} does not hold what was written",
+                path.display()
+            )));
+        }
+        Ok(rounds)
+    }
+}
+
+/// `(version, name)` of every migration this build embeds for `kind`.
+fn embedded_migrations(kind: BackendKind) -> Result<Vec<(String, String)>, StoreError> {
+    let failed = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
+    Ok(match kind {
+        BackendKind::Postgres => {
+            MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
+                .map_err(failed)?
+                .iter()
+                .map(|m| (m.name().version().to_string(), m.name().to_string()))
+                .collect()
+        }
+        BackendKind::Sqlite => {
+            MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+                .map_err(failed)?
+                .iter()
+                .map(|m| (m.name().version().to_string(), m.name().to_string()))
+                .collect()
+        }
+    })
+}
+
+/// `dir/etl-STAMP.ext`, or `dir/etl-STAMP-N.ext` when that is taken.
+fn unused_path(dir: &Path, stamp: &str, ext: &str) -> PathBuf {
+    let mut path = dir.join(format!("etl-{stamp}.{ext}"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("etl-{stamp}-{n}.{ext}"));
+        n += 1;
+    }
+    path
+}
+
+/// Opens a SQLite copy on its own, checks it and counts its rounds.
+fn verify_sqlite_copy(path: &str) -> Result<i64, StoreError> {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    #[derive(diesel::QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        quick_check: String,
+    }
+    let failed = |e: &dyn std::fmt::Display| {
+        StoreError::Backup(format!("the copy {path} cannot be read: {e}"))
+    };
+    let mut conn = SqliteConnection::establish(path).map_err(|e| failed(&e))?;
+    let checks: Vec<Check> = diesel::sql_query("PRAGMA quick_check")
+        .load(&mut conn)
+        .map_err(|e| failed(&e))?;
+    if let Some(problem) = checks.iter().find(|c| c.quick_check != "ok") {
+        return Err(failed(&problem.quick_check));
+    }
+    let rounds: crate::queries::sqlite::SingleNumber =
+        diesel::sql_query("SELECT COUNT(*) AS value FROM rounds")
+            .get_result(&mut conn)
+            .map_err(|e| failed(&e))?;
+    Ok(rounds.value)
+}
+
+/// Checks that a plain `pg_dump` file is complete; returns the rows of its
+/// `rounds` table.
+fn verify_pg_dump(path: &Path) -> Result<i64, StoreError> {
+    let failed = |e: &dyn std::fmt::Display| {
+        StoreError::Backup(format!("the dump {} cannot be read: {e}", path.display()))
+    };
+    let file = std::fs::File::open(path).map_err(|e| failed(&e))?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = Vec::new();
+    let (mut in_rounds, mut rounds, mut complete) = (false, 0i64, false);
+    loop {
+        line.clear();
+        if reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| failed(&e))?
+            == 0
+        {
+            break;
+        }
+        let text = line.trim_ascii_end();
+        if in_rounds {
+            if text == b"\\." {
+                in_rounds = false;
+            } else {
+                rounds += 1;
+            }
+        } else if text.starts_with(b"COPY ") && text.windows(8).any(|w| w == b".rounds ") {
+            in_rounds = true;
+        } else if text == b"-- PostgreSQL database dump complete" {
+            complete = true;
+        }
+    }
+    if !complete {
+        return Err(failed(&"it ends before pg_dump's completion line"));
+    }
+    Ok(rounds)
+}
+
+/// The URL without its password, and the password (percent-decoded).
+fn split_password(url: &str) -> (String, Option<String>) {
+    let (Some(scheme), Some(at)) = (url.find("://"), url.rfind('@')) else {
+        return (url.to_owned(), None);
+    };
+    let credentials = url.get(scheme + 3..at).unwrap_or_default();
+    let Some((user, password)) = credentials.split_once(':') else {
+        return (url.to_owned(), None);
+    };
+    let without = format!(
+        "{}{user}{}",
+        url.get(..scheme + 3).unwrap_or_default(),
+        url.get(at..).unwrap_or_default()
+    );
+    (without, Some(percent_decode(password)))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        let hex = bytes
+            .get(index + 1..index + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (byte, hex) {
+            (b'%', Some(decoded)) => {
+                out.push(decoded);
+                index += 3;
+            }
+            _ => {
+                out.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[derive(Serialize)]
+struct LogicalExport<'a> {
+    format: &'static str,
+    version: u32,
+    created_at: String,
+    backend: &'static str,
+    export: &'a Export,
+    processed_files: Vec<ProcessedFileJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ProcessedFileJson<'a> {
+    file_name: &'a str,
+    content_hash: &'a str,
+    processed_at: &'a str,
+    success: bool,
+    error: Option<&'a str>,
+    attempts: i32,
+    round_id: Option<i64>,
+}
+
+impl<'a> From<&'a ProcessedFile> for ProcessedFileJson<'a> {
+    fn from(file: &'a ProcessedFile) -> Self {
+        Self {
+            file_name: &file.file_name,
+            content_hash: &file.content_hash,
+            processed_at: &file.processed_at,
+            success: file.success,
+            error: file.error.as_deref(),
+            attempts: file.attempts,
+            round_id: file.round_id,
+        }
+    }
+}
+
+/// A small compact JSON writer for serde (the store has no JSON dependency).
+mod json {
+    use std::fmt::{self, Write as _};
+
+    use serde::ser::{self, Serialize};
+
+    #[derive(Debug)]
+    pub(crate) struct Error(String);
+
+    impl fmt::Display for Error {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+
+    impl std::error::Error for Error {}
+
+    impl ser::Error for Error {
+        fn custom<T: fmt::Display>(message: T) -> Self {
+            Self(message.to_string())
+        }
+    }
+
+    pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+        let mut out = String::new();
+        value.serialize(Writer { out: &mut out })?;
+        Ok(out)
+    }
+
+    fn string(out: &mut String, text: &str) {
+        out.push('"');
+        for c in text.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if u32::from(c) < 0x20 => {
+                    let _ = write!(out, "\\u{:04x}", u32::from(c));
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+
+    struct Writer<'a> {
+        out: &'a mut String,
+    }
+
+    impl Writer<'_> {
+        fn number(self, value: impl fmt::Display) -> Result<(), Error> {
+            let _ = write!(self.out, "{value}");
+            Ok(())
+        }
+
+        /// Shortest round-trip digits, always with a fraction (`12.0`), so a
+        /// reader keeps it a float; NaN and infinities, which JSON lacks, as null.
+        fn float(self, value: f64) -> Result<(), Error> {
+            if value.is_finite() {
+                let text = value.to_string();
+                self.out.push_str(&text);
+                if !text.contains('.') {
+                    self.out.push_str(".0");
+                }
+            } else {
+                self.out.push_str("null");
+            }
+            Ok(())
+        }
+    }
+
+    /// A sequence or object being written: commas between items, then `close`.
+    pub(crate) struct Compound<'a> {
+        out: &'a mut String,
+        first: bool,
+        close: &'static str,
+    }
+
+    impl<'a> Compound<'a> {
+        fn open(out: &'a mut String, open: &str, close: &'static str) -> Self {
+            out.push_str(open);
+            Self {
+                out,
+                first: true,
+                close,
+            }
+        }
+
+        fn comma(&mut self) {
+            if !self.first {
+                self.out.push(',');
+            }
+            self.first = false;
+        }
+
+        fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+            self.comma();
+            value.serialize(Writer { out: self.out })
+        }
+
+        fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+            self.comma();
+            string(self.out, key);
+            self.out.push(':');
+            value.serialize(Writer { out: self.out })
+        }
+
+        fn close(self) -> Result<(), Error> {
+            self.out.push_str(self.close);
+            Ok(())
+        }
+    }
+
+    impl<'a> ser::Serializer for Writer<'a> {
+        type Ok = ();
+        type Error = Error;
+        type SerializeSeq = Compound<'a>;
+        type SerializeTuple = Compound<'a>;
+        type SerializeTupleStruct = Compound<'a>;
+        type SerializeTupleVariant = Compound<'a>;
+        type SerializeMap = Compound<'a>;
+        type SerializeStruct = Compound<'a>;
+        type SerializeStructVariant = Compound<'a>;
+
+        fn serialize_bool(self, v: bool) -> Result<(), Error> {
+            self.out.push_str(if v { "true" } else { "false" });
+            Ok(())
+        }
+        fn serialize_i8(self, v: i8) -> Result<(), Error> {
+            self.number(v)
+        }
+        fn serialize_i16(self, v: i16) -> Result<(), Error> {
+            self.number(v)
+        }
+        fn serialize_i32(self, v: i32) -> Result<(), Error> {
+            self.number(v)
+        }
+        fn serialize_i64(self, v: i64) -> Result<(), Error> {
+            self.number(v)
+        }
+        fn serialize_i128(self, v: i128) -> Result<(), Error> {
+            self.number(v)
+        }
+        fn serialize_u8(self, v: u8) -> Result<(), Error> {
+            self.number(v)
+        }
+        fn serialize_u16(self, v: u16) -> Result<(), Error> {
+            self.number(v)
+        }
+        fn serialize_u32(self, v: u32) -> Result<(), Error> {
+            self.number(v)
+        }
+        fn serialize_u64(self, v: u64) -> Result<(), Error> {
+            self.number(v)
+        }
+        fn serialize_u128(self, v: u128) -> Result<(), Error> {
+            self.number(v)
+        }
+        fn serialize_f32(self, v: f32) -> Result<(), Error> {
+            self.float(f64::from(v))
+        }
+        fn serialize_f64(self, v: f64) -> Result<(), Error> {
+            self.float(v)
+        }
+        fn serialize_char(self, v: char) -> Result<(), Error> {
+            string(self.out, v.encode_utf8(&mut [0; 4]));
+            Ok(())
+        }
+        fn serialize_str(self, v: &str) -> Result<(), Error> {
+            string(self.out, v);
+            Ok(())
+        }
+        fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+            let mut seq = Compound::open(self.out, "[", "]");
+            for byte in v {
+                seq.element(byte)?;
+            }
+            seq.close()
+        }
+        fn serialize_none(self) -> Result<(), Error> {
+            self.out.push_str("null");
+            Ok(())
+        }
+        fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+            value.serialize(self)
+        }
+        fn serialize_unit(self) -> Result<(), Error> {
+            self.serialize_none()
+        }
+        fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+            self.serialize_none()
+        }
+        fn serialize_unit_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            variant: &'static str,
+        ) -> Result<(), Error> {
+            self.serialize_str(variant)
+        }
+        fn serialize_newtype_struct<T: Serialize + ?Sized>(
+            self,
+            _name: &'static str,
+            value: &T,
+        ) -> Result<(), Error> {
+            value.serialize(self)
+        }
+        fn serialize_newtype_variant<T: Serialize + ?Sized>(
+            self,
+            _name: &'static str,
+            _index: u32,
+            variant: &'static str,
+            value: &T,
+        ) -> Result<(), Error> {
+            let mut object = Compound::open(self.out, "{", "}");
+            object.entry(variant, value)?;
+            object.close()
+        }
+        fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
+            Ok(Compound::open(self.out, "[", "]"))
+        }
+        fn serialize_tuple(self, _len: usize) -> Result<Compound<'a>, Error> {
+            Ok(Compound::open(self.out, "[", "]"))
+        }
+        fn serialize_tuple_struct(
+            self,
+            _name: &'static str,
+            _len: usize,
+        ) -> Result<Compound<'a>, Error> {
+            Ok(Compound::open(self.out, "[", "]"))
+        }
+        fn serialize_tuple_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            variant: &'static str,
+            _len: usize,
+        ) -> Result<Compound<'a>, Error> {
+            self.out.push('{');
+            string(self.out, variant);
+            Ok(Compound::open(self.out, ":[", "]}"))
+        }
+        fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
+            Ok(Compound::open(self.out, "{", "}"))
+        }
+        fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Compound<'a>, Error> {
+            Ok(Compound::open(self.out, "{", "}"))
+        }
+        fn serialize_struct_variant(
+            self,
+            _name: &'static str,
+            _index: u32,
+            variant: &'static str,
+            _len: usize,
+        ) -> Result<Compound<'a>, Error> {
+            self.out.push('{');
+            string(self.out, variant);
+            Ok(Compound::open(self.out, ":{", "}}"))
+        }
+    }
+
+    impl ser::SerializeSeq for Compound<'_> {
+        type Ok = ();
+        type Error = Error;
+        fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+            self.element(value)
+        }
+        fn end(self) -> Result<(), Error> {
+            self.close()
+        }
+    }
+
+    impl ser::SerializeTuple for Compound<'_> {
+        type Ok = ();
+        type Error = Error;
+        fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+            self.element(value)
+        }
+        fn end(self) -> Result<(), Error> {
+            self.close()
+        }
+    }
+
+    impl ser::SerializeTupleStruct for Compound<'_> {
+        type Ok = ();
+        type Error = Error;
+        fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+            self.element(value)
+        }
+        fn end(self) -> Result<(), Error> {
+            self.close()
+        }
+    }
+
+    impl ser::SerializeTupleVariant for Compound<'_> {
+        type Ok = ();
+        type Error = Error;
+        fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+            self.element(value)
+        }
+        fn end(self) -> Result<(), Error> {
+            self.close()
+        }
+    }
+
+    impl ser::SerializeMap for Compound<'_> {
+        type Ok = ();
+        type Error = Error;
+        fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+            self.comma();
+            // JSON keys are strings: a key written as anything else is quoted.
+            let written = to_string(key)?;
+            if written.starts_with('"') {
+                self.out.push_str(&written);
+            } else {
+                string(self.out, &written);
+            }
+            Ok(())
+        }
+        fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+            self.out.push(':');
+            value.serialize(Writer { out: self.out })
+        }
+        fn end(self) -> Result<(), Error> {
+            self.close()
+        }
+    }
+
+    impl ser::SerializeStruct for Compound<'_> {
+        type Ok = ();
+        type Error = Error;
+        fn serialize_field<T: Serialize + ?Sized>(
+            &mut self,
+            key: &'static str,
+            value: &T,
+        ) -> Result<(), Error> {
+            self.entry(key, value)
+        }
+        fn end(self) -> Result<(), Error> {
+            self.close()
+        }
+    }
+
+    impl ser::SerializeStructVariant for Compound<'_> {
+        type Ok = ();
+        type Error = Error;
+        fn serialize_field<T: Serialize + ?Sized>(
+            &mut self,
+            key: &'static str,
+            value: &T,
+        ) -> Result<(), Error> {
+            self.entry(key, value)
+        }
+        fn end(self) -> Result<(), Error> {
+            self.close()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_leave_the_url_for_the_environment() {
+        assert_eq!(
+            split_password("postgres://etl:s%40cret@db:5432/etl"),
+            (
+                "postgres://etl@db:5432/etl".to_owned(),
+                Some("s@cret".to_owned())
+            )
+        );
+        assert_eq!(
+            split_password("postgres://etl@db/etl"),
+            ("postgres://etl@db/etl".to_owned(), None)
+        );
+        assert_eq!(
+            split_password("postgres://db/etl"),
+            ("postgres://db/etl".to_owned(), None)
+        );
+    }
+
+    #[test]
+    fn json_escapes_and_quotes_keys() {
+        let mut map = BTreeMap::new();
+        map.insert(3, vec!["a\"b\\c\n\u{1}", "é"]);
+        assert_eq!(
+            json::to_string(&map).ok().as_deref(),
+            Some(r#"{"3":["a\"b\\c\n\u0001","é"]}"#)
+        );
+        assert_eq!(
+            json::to_string(&(1.5, 12.0, f64::NAN, None::<u8>, true))
+                .ok()
+                .as_deref(),
+            Some("[1.5,12.0,null,null,true]")
+        );
+    }
+}
