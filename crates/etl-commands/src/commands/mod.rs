@@ -18,8 +18,6 @@ pub(crate) struct Call<'a> {
     pub tokens: &'a [String],
 }
 
-// Until every family uses them.
-#[allow(dead_code)]
 impl Call<'_> {
     pub fn bad(&self, message: impl Into<String>) -> CommandError {
         CommandError::BadArgument {
@@ -87,7 +85,6 @@ pub(crate) async fn dispatch(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply
     }
 }
 
-#[allow(dead_code)]
 /// Formats a count of seconds as `1h 02m` or `12m 30s`.
 pub(crate) fn duration(seconds: i64) -> String {
     let seconds = seconds.max(0);
