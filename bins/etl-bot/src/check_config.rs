@@ -11,7 +11,7 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let d = &config.discord;
     match d.token.as_deref().map(str::trim) {
         None | Some("") => problems.push("discord.token is missing: set ETL_DISCORD__TOKEN".into()),
-        Some(token) if token.len() < 20 || token.chars().any(char::is_whitespace) => {
+        Some(token) if token.chars().any(char::is_whitespace) => {
             problems.push("discord.token does not look like a bot token".into());
         }
         Some(_) => notes.push("discord.token is set (not shown)".into()),

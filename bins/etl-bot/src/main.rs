@@ -3,6 +3,7 @@
 mod ask;
 mod check_config;
 mod parse;
+mod simulate;
 mod store_cmds;
 mod sync;
 
@@ -35,6 +36,8 @@ struct Cli {
 enum Command {
     /// Parse stats files and print them as tables or JSON Lines.
     Parse(parse::ParseArgs),
+    /// Generate simulated stopwatch nights (round files + truth.json) for tests and benchmarks.
+    Simulate(simulate::SimulateArgs),
     /// Import round files (and folders of them) into the database.
     Import(store_cmds::ImportArgs),
     /// Print every session, round and player as JSON.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         .init();
     let result = match &cli.command {
         Command::Parse(args) => parse::run(args),
+        Command::Simulate(args) => simulate::run(args),
         command => run_with_store(&cli, command),
     };
     match result {
@@ -111,7 +115,7 @@ fn run_with_store(cli: &Cli, command: &Command) -> anyhow::Result<ExitCode> {
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Command::CheckConfig => check_config::run(&config).await,
-            Command::Parse(_) => unreachable_parse(),
+            Command::Parse(_) | Command::Simulate(_) => unreachable_parse(),
         }
     })
 }

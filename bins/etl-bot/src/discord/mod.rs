@@ -82,7 +82,7 @@ fn token(config: &Config) -> anyhow::Result<String> {
             "no Discord token: set ETL_DISCORD__TOKEN (or [discord] token in the config)"
         );
     }
-    if token.chars().any(char::is_whitespace) || token.len() < 20 {
+    if token.chars().any(char::is_whitespace) {
         anyhow::bail!(
             "the Discord token does not look like a bot token (check ETL_DISCORD__TOKEN)"
         );
@@ -170,13 +170,24 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     let mut handlers = JoinSet::new();
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut closing = false;
+    // Once closing, the shard gets a few seconds to finish its close handshake.
+    let mut close_deadline: Option<tokio::time::Instant> = None;
     info!(guild = guild_id, "connecting to Discord");
     loop {
+        let deadline = close_deadline;
         let item = tokio::select! {
             item = shard.next_event(EventTypeFlags::all()) => item,
-            _ = tokio::signal::ctrl_c(), if !closing => { closing = true; shard.close(CloseFrame::NORMAL); continue; }
-            _ = terminate.recv(), if !closing => { closing = true; shard.close(CloseFrame::NORMAL); continue; }
+            _ = tokio::signal::ctrl_c(), if deadline.is_none() => {
+                shard.close(CloseFrame::NORMAL);
+                close_deadline = Some(tokio::time::Instant::now() + Duration::from_secs(5));
+                continue;
+            }
+            _ = terminate.recv(), if deadline.is_none() => {
+                shard.close(CloseFrame::NORMAL);
+                close_deadline = Some(tokio::time::Instant::now() + Duration::from_secs(5));
+                continue;
+            }
+            () = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => break,
             Some(_) = handlers.join_next(), if !handlers.is_empty() => continue,
         };
         let Some(item) = item else { break };
@@ -187,7 +198,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
                 continue;
             }
         };
-        if closing {
+        if close_deadline.is_some() {
             if matches!(event, Event::GatewayClose(_)) {
                 break;
             }
@@ -234,36 +245,20 @@ async fn post_rounds(bot: Arc<Bot>, mut events: mpsc::UnboundedReceiver<IngestEv
     }
 }
 
-/// How long a 429 asks us to wait, when the error is one.
-fn retry_after(error: &twilight_http::Error) -> Option<Duration> {
-    if let twilight_http::error::ErrorType::Response { status, body, .. } = error.kind()
-        && status.get() == 429
-    {
-        let seconds = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("retry_after").and_then(serde_json::Value::as_f64))
-            .unwrap_or(1.0);
-        return Some(Duration::from_secs_f64(seconds.clamp(0.0, 60.0)));
-    }
-    None
-}
+/// How long one Discord call may take in all. twilight waits out 429s by
+/// itself, retrying for as long as Discord keeps answering 429: this bound
+/// keeps a handler from hanging behind a route that never frees up.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Sends a request, waiting out Discord's rate limits (up to three times).
+/// Sends a request to Discord within [`CALL_TIMEOUT`].
 macro_rules! send {
     ($request:expr) => {{
-        let mut attempt = 0;
-        loop {
-            match $request.await {
-                Ok(response) => break Ok(response),
-                Err(error) => match retry_after(&error) {
-                    Some(wait) if attempt < 3 => {
-                        attempt += 1;
-                        warn!(?wait, "rate limited by Discord; waiting");
-                        tokio::time::sleep(wait).await;
-                    }
-                    _ => break Err(anyhow::Error::from(error)),
-                },
-            }
+        match tokio::time::timeout(CALL_TIMEOUT, $request).await {
+            Ok(Ok(response)) => Ok(response),
+            Ok(Err(error)) => Err(anyhow::Error::from(error)),
+            Err(_) => Err(anyhow::anyhow!(
+                "Discord did not answer within {CALL_TIMEOUT:?}"
+            )),
         }
     }};
 }
