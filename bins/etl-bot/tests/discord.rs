@@ -153,7 +153,7 @@ async fn ready(fake: &FakeDiscord) {
     );
     let registered = fake
         .wait_for_request(
-            |r| r.is("PUT", &format!("/applications/")) && r.route.ends_with("/commands"),
+            |r| r.is("PUT", "/applications/") && r.route.ends_with("/commands"),
             WAIT,
         )
         .await;
