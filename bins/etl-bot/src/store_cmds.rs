@@ -17,6 +17,9 @@ pub struct ImportArgs {
     /// Round files, or folders to search recursively for them.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    /// After the import, answer this command as `etl-bot ask` would (repeatable).
+    #[arg(long, value_name = "COMMAND")]
+    show: Vec<String>,
 }
 
 pub async fn open(config: &Config) -> anyhow::Result<Store> {
@@ -141,6 +144,10 @@ pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCo
     if !touched.is_empty() {
         writeln!(out, "{}", sessions_table(&touched))?;
     }
+    drop(out);
+    for line in &args.show {
+        show(config, &store, line).await?;
+    }
     Ok(if failed.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -214,4 +221,26 @@ fn sessions_table(sessions: &[&etl_store::ExportedSession]) -> Table {
         ]);
     }
     table
+}
+
+/// Prints a command's reply after an import, as the operator at the terminal.
+async fn show(config: &Config, store: &Store, line: &str) -> anyhow::Result<()> {
+    let settings = config.commands.settings();
+    let ctx = etl_commands::Context {
+        store,
+        settings: &settings,
+        caller: etl_commands::Caller {
+            discord_id: None,
+            is_admin: true,
+        },
+        session: None,
+        sync: None,
+        now: config.session.now()?,
+    };
+    let text = match etl_commands::run(&ctx, line).await {
+        Ok(reply) => reply.to_text(),
+        Err(error) => format!("{line}: {error}\n"),
+    };
+    write!(io::stdout().lock(), "\n{text}")?;
+    Ok(())
 }

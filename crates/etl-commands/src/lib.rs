@@ -69,7 +69,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            min_rounds: 10,
+            min_rounds: 5,
             backup_dir: std::path::PathBuf::from("backups"),
         }
     }
