@@ -11,6 +11,7 @@ use crate::reply::colour;
 use crate::stats::{Totals, find_metric, ratio};
 use crate::{Align, CommandError, Context, Reply};
 
+use super::session::{chart_attachment, slug};
 use super::{Call, duration};
 
 const NAMES: &[&str] = &[
@@ -547,36 +548,73 @@ fn player_history(subject: &Subject) -> Reply {
     if let Some((label, t)) = best.filter(|_| sessions.len() > 1) {
         description.push_str(&format!("\nBest session by K/D: {label} ({})", f2(t.kd())));
     }
-    Reply::builder(subject.title("history"))
+    let mut builder = Reply::builder(subject.title("history"))
         .description(description)
         .table(
             &["Session", "Rounds", "Kills", "Deaths", "K/D", "DPM", "W-L"],
             &numeric(7),
             rows,
         )
-        .footer(subject.footer())
-        .build()
+        .footer(subject.footer());
+    if let Some(png) = chart_attachment(
+        format!("{}-activity.png", slug(&subject.player.name)),
+        activity_chart(subject, &sessions),
+    ) {
+        builder = builder.attachment(png);
+    }
+    builder.build()
+}
+
+/// The rounds of the history's sessions, per day they were played on.
+fn activity_chart(
+    subject: &Subject,
+    sessions: &[(String, Vec<&PlayerRecord>)],
+) -> etl_charts::PlayerActivity {
+    let mut per_day: std::collections::BTreeMap<jiff::civil::Date, u32> =
+        std::collections::BTreeMap::new();
+    for record in sessions.iter().flat_map(|(_, rows)| rows) {
+        if let Ok(date) = day(&record.round.played_at).parse::<jiff::civil::Date>() {
+            *per_day.entry(date).or_default() += 1;
+        }
+    }
+    etl_charts::PlayerActivity {
+        title: subject.title("activity"),
+        subtitle: format!(
+            "Rounds per day · {} · {} in {}",
+            subject.window.label,
+            plural(subject.totals.rounds, "round"),
+            plural(count(sessions.len()), "session")
+        ),
+        days: per_day
+            .into_iter()
+            .map(|(day, rounds)| etl_charts::DayRounds { day, rounds })
+            .collect(),
+    }
 }
 
 fn player_trends(subject: &Subject) -> Reply {
+    const ROLLING: usize = 3;
     let sessions = sessions(&subject.records);
     let rolling = |end: usize| {
         Totals::of(
             sessions
                 .iter()
                 .take(end + 1)
-                .skip((end + 1).saturating_sub(3))
+                .skip((end + 1).saturating_sub(ROLLING))
                 .flat_map(|(_, rows)| rows.iter().copied()),
         )
     };
-    let rows = sessions
+    // Each session's sums and the rolling sums, for the table and the chart alike.
+    let points: Vec<(&String, Totals, Totals)> = sessions
         .iter()
         .enumerate()
-        .map(|(index, (label, rows))| {
-            let t = Totals::of(rows.iter().copied());
-            let r = rolling(index);
+        .map(|(index, (label, rows))| (label, Totals::of(rows.iter().copied()), rolling(index)))
+        .collect();
+    let rows = points
+        .iter()
+        .map(|(label, t, r)| {
             vec![
-                label.clone(),
+                (*label).clone(),
                 t.rounds.to_string(),
                 f2(t.kd()),
                 f1(t.dpm()),
@@ -602,7 +640,29 @@ fn player_trends(subject: &Subject) -> Reply {
         pct(all.accuracy()),
         form(&latest, all, sessions.len())
     );
-    Reply::builder(subject.title("trends"))
+    let chart = etl_charts::PlayerTrends {
+        title: subject.title("trends"),
+        subtitle: format!(
+            "Per session, oldest first · {} · {} in {}",
+            subject.window.label,
+            plural(all.rounds, "round"),
+            plural(count(sessions.len()), "session")
+        ),
+        rolling: ROLLING as u32,
+        sessions: points
+            .iter()
+            .map(|(label, t, r)| etl_charts::TrendPoint {
+                label: (*label).clone(),
+                kd: t.kd(),
+                dpm: t.dpm(),
+                accuracy: t.accuracy(),
+                kd_rolling: r.kd(),
+                dpm_rolling: r.dpm(),
+                accuracy_rolling: r.accuracy(),
+            })
+            .collect(),
+    };
+    let mut builder = Reply::builder(subject.title("trends"))
         .description(description)
         .table(
             &[
@@ -611,8 +671,12 @@ fn player_trends(subject: &Subject) -> Reply {
             &numeric(8),
             rows,
         )
-        .footer(subject.footer())
-        .build()
+        .footer(subject.footer());
+    if let Some(png) = chart_attachment(format!("{}-trends.png", slug(&subject.player.name)), chart)
+    {
+        builder = builder.attachment(png);
+    }
+    builder.build()
 }
 
 /// Recent DPM against the whole window.
@@ -680,7 +744,7 @@ async fn player_weapons(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, C
         })
         .collect();
     let t = &subject.totals;
-    Ok(Reply::builder(subject.title("weapons"))
+    let mut builder = Reply::builder(subject.title("weapons"))
         .description(format!(
             "{} weapons used, most kills first. All weapons: {} kills, accuracy {} ({}/{}), {} headshots.\n\
              Deaths are deaths by an enemy while holding the weapon; HS are headshot hits.",
@@ -696,8 +760,32 @@ async fn player_weapons(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, C
             &numeric(6),
             rows,
         )
-        .footer(subject.footer())
-        .build())
+        .footer(subject.footer());
+    let chart = etl_charts::PlayerWeapons {
+        title: subject.title("weapons"),
+        subtitle: format!(
+            "Most kills first · {} · {}",
+            subject.window.label,
+            plural(t.rounds, "round")
+        ),
+        weapons: weapons
+            .iter()
+            .map(|(name, w)| etl_charts::WeaponLine {
+                name: name.clone(),
+                kills: w.kills,
+                accuracy: ratio(w.hits as f64 * 100.0, w.shots as f64),
+                hits: w.hits,
+                shots: w.shots,
+            })
+            .collect(),
+    };
+    if !weapons.is_empty()
+        && let Some(png) =
+            chart_attachment(format!("{}-weapons.png", slug(&subject.player.name)), chart)
+    {
+        builder = builder.attachment(png);
+    }
+    Ok(builder.build())
 }
 
 // ---------------------------------------------------------------------------
@@ -858,6 +946,7 @@ async fn compare_players(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Co
 
 fn comparison(a: &Subject, b: &Subject) -> Reply {
     let (mut a_wins, mut b_wins) = (0, 0);
+    let mut metrics = Vec::with_capacity(COMPARED.len());
     let rows = COMPARED
         .iter()
         .filter_map(|(label, name)| find_metric(name).map(|m| (*label, m)))
@@ -873,11 +962,31 @@ fn comparison(a: &Subject, b: &Subject) -> Reply {
                 b_wins += 1;
                 format!("{} ▶", b.player.name)
             };
+            metrics.push(etl_charts::ComparedMetric {
+                label: label.to_owned(),
+                a: vx,
+                b: vy,
+                a_text: x.clone(),
+                b_text: y.clone(),
+                higher_is_better: metric.higher_is_better,
+            });
             vec![label.to_owned(), x, y, better]
         })
         .collect();
     let (an, bn) = (&a.player.name, &b.player.name);
-    Reply::builder(format!("{an} vs {bn}"))
+    let chart = etl_charts::PlayerComparison {
+        title: format!("{an} vs {bn}"),
+        subtitle: format!(
+            "{} · {} and {} · {an} ahead on {a_wins}, {bn} on {b_wins}",
+            a.window.label,
+            plural(a.totals.rounds, "round"),
+            plural(b.totals.rounds, "round"),
+        ),
+        a: an.clone(),
+        b: bn.clone(),
+        metrics,
+    };
+    let mut builder = Reply::builder(format!("{an} vs {bn}"))
         .description(format!(
             "{an}: {} · {bn}: {} · {}\n{an} is ahead on {a_wins} of {}, {bn} on {b_wins}.",
             plural(a.totals.rounds, "round"),
@@ -890,8 +999,11 @@ fn comparison(a: &Subject, b: &Subject) -> Reply {
             &[Align::Left, Align::Right, Align::Right, Align::Left],
             rows,
         )
-        .footer("Fewer deaths is better; totals are over each player's rounds in the window")
-        .build()
+        .footer("Fewer deaths is better; totals are over each player's rounds in the window");
+    if let Some(png) = chart_attachment(format!("{}-vs-{}.png", slug(an), slug(bn)), chart) {
+        builder = builder.attachment(png);
+    }
+    builder.build()
 }
 
 // ---------------------------------------------------------------------------

@@ -872,7 +872,179 @@ fn summary(session: &SessionRow, records: &[PlayerRecord]) -> Reply {
         .field("Top performers", performers.join("\n"), false)
         .field("Awards", award_lines.join("\n"), false)
         .build();
-    join_pages(vec![overview.build(), details], Some(squad_note))
+    let mut reply = join_pages(vec![overview.build(), details], Some(squad_note));
+    reply.attachments = session_charts(session, &day, &rounds, &maps, &score, &players, min_rounds);
+    reply
+}
+
+// ---------------------------------------------------------------------------
+// Charts
+
+/// A chart as a PNG attachment; a chart that cannot be drawn is left out
+/// (the reply's text has every number).
+pub(super) fn chart_attachment(
+    filename: String,
+    chart: impl Into<etl_charts::Chart>,
+) -> Option<crate::Attachment> {
+    chart
+        .into()
+        .render()
+        .ok()
+        .map(|png| crate::Attachment::new(filename, "image/png", png))
+}
+
+/// A name as a file name part: lower-case ASCII letters and digits, dashes
+/// between; `player` when nothing is left.
+pub(super) fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "player".to_owned()
+    } else {
+        out.to_owned()
+    }
+}
+
+/// The summary's charts, from the numbers its pages show: damage and kills
+/// per player (the table's columns), the map score (the Maps field), and
+/// each player's DPM over the night (ending at the table's DPM).
+fn session_charts(
+    session: &SessionRow,
+    day: &str,
+    rounds: &[(&RoundRow, Vec<&PlayerRecord>)],
+    maps: &[MapPlay<'_>],
+    score: &Score,
+    players: &[Line],
+    min_rounds: usize,
+) -> Vec<crate::Attachment> {
+    let squad_label = |id: i64| {
+        score.squads.get(&id).map(|squad| match squad {
+            Squad::A => "A".to_owned(),
+            Squad::B => "B".to_owned(),
+        })
+    };
+    let everyone: Vec<&Line> = players.iter().collect();
+    let by_damage = best(&everyone, everyone.len(), |t| t.damage_given as f64);
+    let summary = format!(
+        "{day} · {} · {} · {}",
+        count(maps.len(), "map", "maps"),
+        count(rounds.len(), "round", "rounds"),
+        count(players.len(), "player", "players")
+    );
+    let damage_and_kills = etl_charts::SessionPlayers {
+        title: format!("Session {} · damage and kills", session.id),
+        subtitle: format!("{summary} · most damage first"),
+        players: by_damage
+            .iter()
+            .map(|l| etl_charts::PlayerLine {
+                name: l.name.clone(),
+                squad: squad_label(l.id),
+                damage: l.totals.damage_given,
+                kills: l.totals.kills,
+            })
+            .collect(),
+    };
+    let (mut a, mut b) = (0, 0);
+    let map_score = etl_charts::SessionScore {
+        title: format!(
+            "Session {} · Squad A {} : {} Squad B",
+            session.id, score.a, score.b
+        ),
+        subtitle: "Stopwatch: each map is one point, to the squad that beat the time or held it"
+            .to_owned(),
+        a_label: Squad::A.label().to_owned(),
+        b_label: Squad::B.label().to_owned(),
+        maps: maps
+            .iter()
+            .zip(&score.maps)
+            .map(|(map, result)| {
+                match result.winner {
+                    Some(Squad::A) => a += 1,
+                    Some(Squad::B) => b += 1,
+                    None => {}
+                }
+                etl_charts::MapScore {
+                    map: map.map().to_owned(),
+                    a,
+                    b,
+                }
+            })
+            .collect(),
+    };
+    [
+        (
+            format!("session-{}-players.png", session.id),
+            damage_and_kills.into(),
+        ),
+        (
+            format!("session-{}-score.png", session.id),
+            map_score.into(),
+        ),
+        (
+            format!("session-{}-dpm.png", session.id),
+            dpm_over_the_night(session, rounds, players, min_rounds).into(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, chart): (String, etl_charts::Chart)| chart_attachment(name, chart))
+    .collect()
+}
+
+/// Each player's DPM over his rounds so far, after every round he played:
+/// the 8 best by the night's DPM among players in at least `min_rounds`
+/// rounds (then the others), as the Top performers field ranks them.
+fn dpm_over_the_night(
+    session: &SessionRow,
+    rounds: &[(&RoundRow, Vec<&PlayerRecord>)],
+    players: &[Line],
+    min_rounds: usize,
+) -> etl_charts::SessionDpm {
+    let mut running: BTreeMap<i64, (Totals, Vec<etl_charts::DpmPoint>)> = BTreeMap::new();
+    for (index, (_, rows)) in rounds.iter().enumerate() {
+        let mut played = BTreeSet::new();
+        for record in rows.iter().filter(|r| !r.player.is_bot) {
+            running.entry(record.player.id).or_default().0.add(record);
+            played.insert(record.player.id);
+        }
+        for id in played {
+            if let Some((totals, points)) = running.get_mut(&id) {
+                points.push(etl_charts::DpmPoint {
+                    round: index,
+                    dpm: totals.dpm(),
+                });
+            }
+        }
+    }
+    let regular = |l: &&Line| usize::try_from(l.totals.rounds).unwrap_or(0) >= min_rounds;
+    let (regulars, others): (Vec<&Line>, Vec<&Line>) = players.iter().partition(regular);
+    let ranked = best(&regulars, regulars.len(), Totals::dpm)
+        .into_iter()
+        .chain(best(&others, others.len(), Totals::dpm))
+        .take(8);
+    etl_charts::SessionDpm {
+        title: format!("Session {} · DPM over the night", session.id),
+        subtitle: format!(
+            "The best 8 by DPM of the players in at least {min_rounds} of the {} rounds; each point is his DPM so far",
+            rounds.len()
+        ),
+        rounds: rounds
+            .iter()
+            .map(|(round, _)| format!("{}\nR{}", round.map, round.round_number))
+            .collect(),
+        players: ranked
+            .map(|l| etl_charts::DpmLine {
+                name: l.name.clone(),
+                points: running.remove(&l.id).map(|(_, p)| p).unwrap_or_default(),
+            })
+            .collect(),
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ use crate::stats::{Totals, ratio};
 use crate::{Align, CommandError, Context, Reply};
 
 use super::Call;
+use super::session::{chart_attachment, slug};
 
 const COMMANDS: [&str; 8] = [
     "team_stats",
@@ -1049,6 +1050,13 @@ async fn team_vs_team(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Comma
         ]);
     }
     let score = Score::of(&outcomes);
+    let chart = etl_charts::SessionScore {
+        title: format!("Squad A vs Squad B · {}", session.id),
+        subtitle: format!("{}: {}", score.line(), score.verdict()),
+        a_label: "Squad A".to_owned(),
+        b_label: "Squad B".to_owned(),
+        maps: running_scores(&outcomes),
+    };
     let squads: Vec<(Squad, Vec<Member>)> = Squad::BOTH
         .iter()
         .map(|s| (*s, members(team_rows(&records, Team::Squad(*s)))))
@@ -1079,14 +1087,54 @@ async fn team_vs_team(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Comma
     if !notes.is_empty() {
         builder = builder.field("Header notes", notes.join("\n"), false);
     }
-    Ok(builder
+    builder = builder
         .field(
             "Rule",
             "Round 2's header winner decides: the attacking side → the 2nd squad beat the time and takes the map; the defending side → the time stood and the 1st squad takes it (after a full hold in both rounds too, as the game scores it).",
             false,
         )
-        .footer(session_footer(&session))
-        .build())
+        .footer(session_footer(&session));
+    if !outcomes.is_empty()
+        && let Some(png) = chart_attachment(format!("squads-{}-score.png", session.id), chart)
+    {
+        builder = builder.attachment(png);
+    }
+    Ok(builder.build())
+}
+
+/// The score after each map, as the `A-B` column counts it.
+fn running_scores(outcomes: &[Outcome]) -> Vec<etl_charts::MapScore> {
+    let (mut a, mut b) = (0, 0);
+    outcomes
+        .iter()
+        .map(|outcome| {
+            match outcome.winner {
+                Some(Squad::A) => a += 1,
+                Some(Squad::B) => b += 1,
+                None => {}
+            }
+            etl_charts::MapScore {
+                map: outcome.map.clone(),
+                a,
+                b,
+            }
+        })
+        .collect()
+}
+
+/// `2025-11-02` over `20:05` for a session id `2025-11-02-200548`.
+fn session_label(id: &str) -> String {
+    match (id.get(..10), id.get(11..13), id.get(13..15)) {
+        (Some(day), Some(hour), Some(minute))
+            if hour
+                .bytes()
+                .chain(minute.bytes())
+                .all(|b| b.is_ascii_digit()) =>
+        {
+            format!("{day}\n{hour}:{minute}")
+        }
+        _ => id.to_owned(),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1536,10 +1584,12 @@ fn history_of_squads(window: &Window, sessions: &[(String, Vec<PlayerRecord>)]) 
         return Reply::message(title, "No session in this window.", colour::WARNING);
     }
     let mut table = Vec::new();
+    let mut results = Vec::new();
     let (mut a_nights, mut b_nights, mut ties) = (0, 0, 0);
     for (id, records) in sessions {
         let outcomes = outcomes(records);
         let score = Score::of(&outcomes);
+        results.push(session_result(id, score.a, score.b, score.open));
         match score.a.cmp(&score.b) {
             std::cmp::Ordering::Greater => a_nights += 1,
             std::cmp::Ordering::Less => b_nights += 1,
@@ -1559,7 +1609,16 @@ fn history_of_squads(window: &Window, sessions: &[(String, Vec<PlayerRecord>)]) 
             .to_owned(),
         ]);
     }
-    Reply::builder(title)
+    let chart = etl_charts::SquadResults {
+        title: title.clone(),
+        subtitle: format!(
+            "Maps per session; A and B are each night's own labels · A won {a_nights}, B {b_nights}, {ties} tied"
+        ),
+        won_label: "Squad A".to_owned(),
+        lost_label: "Squad B".to_owned(),
+        sessions: results,
+    };
+    let mut builder = Reply::builder(title)
         .description(format!(
             "Final stopwatch score of each session, A against B. A and B are each night's own squad labels, not the same players from night to night.\nSquad A won {a_nights}, squad B {b_nights}, {ties} tied."
         ))
@@ -1579,8 +1638,21 @@ fn history_of_squads(window: &Window, sessions: &[(String, Vec<PlayerRecord>)]) 
             "{} session{}",
             sessions.len(),
             plural(sessions.len())
-        ))
-        .build()
+        ));
+    if let Some(png) = chart_attachment("squads-history.png".to_owned(), chart) {
+        builder = builder.attachment(png);
+    }
+    builder.build()
+}
+
+fn session_result(id: &str, won: usize, lost: usize, open: usize) -> etl_charts::SessionResult {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    etl_charts::SessionResult {
+        label: session_label(id),
+        won: count(won),
+        lost: count(lost),
+        open: count(open),
+    }
 }
 
 fn history_of_player(
@@ -1590,6 +1662,7 @@ fn history_of_player(
 ) -> Reply {
     let title = format!("{}'s squads · {}", player.name, window.label);
     let mut table = Vec::new();
+    let mut results = Vec::new();
     let (mut won, mut lost, mut tied) = (0, 0, 0);
     for (id, records) in sessions {
         let mine: Vec<&PlayerRecord> = records
@@ -1618,6 +1691,7 @@ fn history_of_player(
         };
         let score = Score::of(&outcomes(records));
         let (ours, theirs) = score.of_squad(squad);
+        results.push(session_result(id, ours, theirs, score.open));
         let result = match ours.cmp(&theirs) {
             std::cmp::Ordering::Greater => {
                 won += 1;
@@ -1649,7 +1723,17 @@ fn history_of_player(
         );
     }
     let count = table.len();
-    Reply::builder(title)
+    let chart = etl_charts::SquadResults {
+        title: title.clone(),
+        subtitle: format!(
+            "His squad's maps per session · won {won}, lost {lost}, tied {tied} of {count} session{}",
+            plural(count)
+        ),
+        won_label: "his squad".to_owned(),
+        lost_label: "the other squad".to_owned(),
+        sessions: results,
+    };
+    let mut builder = Reply::builder(title)
         .description(format!(
             "Per session: the squad he played for (most rounds), his squad's maps won-lost, his rounds and K/D.\nHis squad won {won}, lost {lost}, tied {tied} of {count} session{}.",
             plural(count)
@@ -1665,8 +1749,11 @@ fn history_of_player(
             ],
             table,
         )
-        .footer(format!("{} ({})", player.name, player.guid))
-        .build()
+        .footer(format!("{} ({})", player.name, player.guid));
+    if let Some(png) = chart_attachment(format!("{}-squads.png", slug(&player.name)), chart) {
+        builder = builder.attachment(png);
+    }
+    builder.build()
 }
 
 #[cfg(test)]
