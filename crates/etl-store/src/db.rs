@@ -2,16 +2,109 @@ use diesel::SqliteConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
-use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::sync_connection_wrapper::{SpawnBlocking, SyncConnectionWrapper};
 use diesel_async::{
     AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, SimpleAsyncConnection,
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 
 use crate::StoreError;
 
-pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection, SqliteTasks>;
+
+tokio::task_local! {
+    /// Set while a file is imported: its statements run on the calling thread.
+    static INLINE: ();
+}
+
+/// Runs `future` with every SQLite statement it makes on the calling thread
+/// instead of tokio's blocking pool. Importing a file is dozens of short
+/// statements in one transaction: handing each to another thread and back
+/// cost more than running them. Reads, which may take long, keep the pool.
+pub(crate) async fn sqlite_inline<F: std::future::Future>(future: F) -> F::Output {
+    INLINE.scope((), future).await
+}
+
+/// How the SQLite wrapper runs a statement: inline during an import (see
+/// [`sqlite_inline`]), else on tokio's blocking pool, as diesel-async does.
+pub(crate) enum SqliteTasks {
+    Handle(tokio::runtime::Handle),
+    Runtime(tokio::runtime::Runtime),
+    /// No runtime could be made: every statement runs inline.
+    Inline,
+}
+
+type TaskResult<R> = Result<R, Box<dyn std::error::Error + Send + Sync + 'static>>;
+
+impl SpawnBlocking for SqliteTasks {
+    fn spawn_blocking<'a, R>(
+        &mut self,
+        task: impl FnOnce() -> R + Send + 'static,
+    ) -> BoxFuture<'a, TaskResult<R>>
+    where
+        R: Send + 'static,
+    {
+        let handle = match self {
+            _ if INLINE.try_with(|()| ()).is_ok() => None,
+            Self::Handle(handle) => Some(handle.clone()),
+            Self::Runtime(runtime) => Some(runtime.handle().clone()),
+            Self::Inline => None,
+        };
+        match handle {
+            None => std::future::ready(Ok(task())).boxed(),
+            Some(handle) => Finish {
+                task: handle.spawn_blocking(task),
+                handle,
+            }
+            .boxed(),
+        }
+    }
+
+    fn get_runtime() -> Self {
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            return Self::Handle(handle);
+        }
+        match tokio::runtime::Builder::new_current_thread().build() {
+            Ok(runtime) => Self::Runtime(runtime),
+            Err(_) => Self::Inline,
+        }
+    }
+}
+
+/// A statement on the blocking pool. Dropped early (the caller gave up), it
+/// waits for the statement to finish, so the connection is never handed on
+/// while a statement still runs on it (diesel-async's own wrapper does the same).
+struct Finish<R> {
+    task: tokio::task::JoinHandle<R>,
+    handle: tokio::runtime::Handle,
+}
+
+impl<R> std::future::Future for Finish<R> {
+    type Output = TaskResult<R>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.task)
+            .poll(cx)
+            .map(|result| result.map_err(|e| Box::new(e) as _))
+    }
+}
+
+impl<R> Drop for Finish<R> {
+    fn drop(&mut self) {
+        if !self.task.is_finished() {
+            let handle = self.handle.clone();
+            let task = &mut self.task;
+            tokio::task::block_in_place(|| {
+                let _ = handle.block_on(task);
+            });
+        }
+    }
+}
 
 pub(crate) const POSTGRES_MIGRATIONS: EmbeddedMigrations =
     embed_migrations!("../../migrations/postgres");

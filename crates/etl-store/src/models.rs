@@ -243,6 +243,55 @@ impl WeaponRow {
     }
 }
 
+/// What squad detection reads of a round-only row (and what it decided last time).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = player_round_stats)]
+pub(crate) struct DetectionRow {
+    pub round_id: i64,
+    pub line_index: i32,
+    pub player_id: i64,
+    pub name_bytes: Vec<u8>,
+    pub team: Option<String>,
+    pub rounds: i64,
+    pub kills: i64,
+    pub damage_given: i64,
+    pub time_played_pct: f64,
+    pub time_played_s: i64,
+    pub dynamites_planted: i64,
+    pub dynamites_defused: i64,
+    pub objectives_stolen: i64,
+    pub objectives_returned: i64,
+    pub squad: Option<String>,
+    pub team_confidence: Option<String>,
+    pub team_layer: Option<String>,
+}
+
+impl DetectionRow {
+    /// The player as squad detection sees him: name, side, presence, round
+    /// counter, objectives and the skill inputs (damage, time, kills; the
+    /// kills ride on one weapon slot, the detector only reads their total).
+    pub(crate) fn to_player(&self, guid: &str) -> Player {
+        let mut player = Player::new(guid, PlayerName::from_bytes(&self.name_bytes));
+        player.rounds = self.rounds;
+        player.team = self.team.as_deref().and_then(Team::from_name);
+        player.stats.damage_given = self.damage_given;
+        player.stats.time_played_pct = self.time_played_pct;
+        player.stats.time_played_s = self.time_played_s;
+        player.stats.dynamites_planted = self.dynamites_planted;
+        player.stats.dynamites_defused = self.dynamites_defused;
+        player.stats.objectives_stolen = self.objectives_stolen;
+        player.stats.objectives_returned = self.objectives_returned;
+        player.weapons.set(
+            Weapon::Knife,
+            WeaponStats {
+                kills: self.kills,
+                ..WeaponStats::default()
+            },
+        );
+        player
+    }
+}
+
 /// The header a stored round was read from.
 pub(crate) fn header_of(row: &RoundRow) -> etl_parser::Header {
     etl_parser::Header {

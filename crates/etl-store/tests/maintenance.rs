@@ -72,11 +72,19 @@ async fn a_migrated_database_passes_the_schema_check(db: &TestDb) {
     let store = db.open().await;
     let report = store.check_schema().await.unwrap();
     assert!(report.is_ok(), "{report:#?}");
-    assert_eq!(report.migrations.len(), 1);
-    let migration = &report.migrations[0];
-    assert_eq!(migration.version, "20261203000001");
-    assert_eq!(migration.name.as_deref(), Some("2026-12-03-000001_initial"));
-    assert!(migration.applied && migration.embedded);
+    let names: Vec<_> = report
+        .migrations
+        .iter()
+        .map(|m| (m.version.as_str(), m.name.as_deref()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("20261203000001", Some("2026-12-03-000001_initial")),
+            ("20261203000002", Some("2026-12-03-000002_scale_indexes")),
+        ]
+    );
+    assert!(report.migrations.iter().all(|m| m.applied && m.embedded));
     let names: Vec<&str> = report.objects.iter().map(|o| o.name).collect();
     assert_eq!(names.len(), TABLES.len() + VIEWS.len());
     assert!(names.contains(&"player_comprehensive_stats"));
@@ -92,7 +100,7 @@ async fn an_empty_database_fails_the_schema_check(db: &TestDb) {
         .unwrap();
     let report = store.check_schema().await.unwrap();
     assert!(!report.is_ok());
-    assert_eq!(report.pending().count(), 1);
+    assert_eq!(report.pending().count(), 2);
     assert_eq!(report.missing().count(), TABLES.len() + VIEWS.len());
 
     // Migrated, plus a table of someone else's, minus the view.

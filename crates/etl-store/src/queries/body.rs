@@ -4,17 +4,117 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use etl_parser::{Player, Round, RoundNumber};
 
 use crate::import::{FileInput, ImportOptions, ImportOutcome, Pairing};
-use crate::models::{CUMULATIVE, ProcessedFile, ROUND_ONLY, RoundRow, StatsRow, WeaponRow};
+use crate::models::{CUMULATIVE, DetectionRow, ProcessedFile, ROUND_ONLY, RoundRow, StatsRow, WeaponRow};
 use crate::schema::{player_names, player_round_stats, player_round_weapons, players, processed_files, round_files, rounds, sessions};
 use crate::time::Stamp;
 use crate::StoreError;
 
 /// Imports one file; the caller runs this inside one transaction.
 pub(crate) async fn import_file(conn: &mut Conn, file: &FileInput<'_>, options: &ImportOptions, now: &str) -> Result<ImportOutcome, StoreError> {
+    let (mut outcomes, error) = import_files(conn, std::slice::from_ref(file), options, now).await?;
+    match (error, outcomes.pop()) {
+        (Some(error), _) => Err(error),
+        (None, Some(outcome)) => Ok(outcome),
+        (None, None) => Err(StoreError::Migration("unreachable: a file without an outcome".into())),
+    }
+}
+
+/// What is left to do after a file landed: the sessions whose squads must be
+/// decided again, in order.
+enum Owed {
+    /// Nothing new (the file was not stored as a round).
+    Nothing,
+    /// Detection of this session, which may wait for the next file.
+    Session(String),
+    /// Everything was done with the file.
+    Done,
+}
+
+/// Imports files in order inside the caller's transaction, each in a
+/// savepoint of its own: all of a file lands, or none of it. Returns the
+/// outcomes and, when a file failed with a database error, that error (the
+/// files before it stay imported, the rest are not tried).
+///
+/// Squad detection re-reads its whole session, so running it after every
+/// file of a run of files of one session repeats work whose result the next
+/// file's detection replaces. It is owed instead, and run before anything
+/// that could see it: nothing an import reads is written by detection except
+/// the squad history a later session's detection reads. So a file whose
+/// first detection is another session's goes back to its savepoint, the owed
+/// detection runs, and the file is imported again; a file that finalizes
+/// round 2s of other sessions settles everything at once; the last owed
+/// detection runs at the end. The database ends exactly as it would with one
+/// transaction and every detection per file.
+pub(crate) async fn import_files(
+    conn: &mut Conn,
+    files: &[FileInput<'_>],
+    options: &ImportOptions,
+    now: &str,
+) -> Result<(Vec<ImportOutcome>, Option<StoreError>), StoreError> {
+    let mut owed: Option<String> = None;
+    let mut outcomes = Vec::with_capacity(files.len());
+    for file in files {
+        loop {
+            let attempt = conn
+                .transaction(async |conn| {
+                    let (outcome, detect) = import_one(conn, file, options, now).await?;
+                    match (owed.as_deref(), <[_]>::first(&detect)) {
+                        // The owed detection must run before this file: roll the file back.
+                        (Some(owed), Some(first)) if owed != first.as_str() => {
+                            return Err(StoreError::Query(diesel::result::Error::RollbackTransaction));
+                        }
+                        _ => {}
+                    }
+                    let next = match detect.as_slice() {
+                        [] => Owed::Nothing,
+                        [session] => Owed::Session(session.clone()),
+                        sessions => {
+                            for session in sessions {
+                                detect_squads(conn, session).await?;
+                            }
+                            Owed::Done
+                        }
+                    };
+                    Ok((outcome, next))
+                })
+                .await;
+            match attempt {
+                Ok((outcome, next)) => {
+                    match next {
+                        Owed::Nothing => {}
+                        Owed::Session(session) => owed = Some(session),
+                        Owed::Done => owed = None,
+                    }
+                    outcomes.push(outcome);
+                    break;
+                }
+                Err(StoreError::Query(diesel::result::Error::RollbackTransaction)) => {
+                    if let Some(session) = owed.take() {
+                        detect_squads(conn, &session).await?;
+                    }
+                }
+                Err(error) => {
+                    if let Some(session) = owed.take() {
+                        detect_squads(conn, &session).await?;
+                    }
+                    return Ok((outcomes, Some(error)));
+                }
+            }
+        }
+    }
+    if let Some(session) = owed.take() {
+        detect_squads(conn, &session).await?;
+    }
+    Ok((outcomes, None))
+}
+
+/// Imports one file without deciding squads; returns the outcome and the
+/// sessions whose squads must be decided again, in order.
+async fn import_one(conn: &mut Conn, file: &FileInput<'_>, options: &ImportOptions, now: &str) -> Result<(ImportOutcome, Vec<String>), StoreError> {
     let seen: Vec<ProcessedFile> = processed_files::table
         .filter(processed_files::file_name.eq(file.name))
         .select(ProcessedFile::as_select())
@@ -22,7 +122,7 @@ pub(crate) async fn import_file(conn: &mut Conn, file: &FileInput<'_>, options: 
         .await?;
     let previous = seen.iter().find(|p| p.content_hash == file.hash);
     if previous.is_some_and(|p| p.success) {
-        return Ok(ImportOutcome::AlreadyImported { file: file.name.to_owned() });
+        return Ok((ImportOutcome::AlreadyImported { file: file.name.to_owned() }, Vec::new()));
     }
     let attempts = previous.map_or(0, |p| p.attempts) + 1;
     if let Some(imported) = seen.iter().find(|p| p.success && p.content_hash != file.hash) {
@@ -31,29 +131,30 @@ pub(crate) async fn import_file(conn: &mut Conn, file: &FileInput<'_>, options: 
             file.name, imported.content_hash
         );
         record(conn, file, now, Err(&error), attempts).await?;
-        return Ok(ImportOutcome::Refused { file: file.name.to_owned(), error });
+        return Ok((ImportOutcome::Refused { file: file.name.to_owned(), error }, Vec::new()));
     }
     let round = match Round::parse_named(file.name, file.bytes) {
         Ok(round) if round.file.is_some() => round,
         Ok(_) => {
             let error = format!("{}: not a round file name (YYYY-MM-DD-HHMMSS-<map>-round-<N>.txt)", file.name);
             record(conn, file, now, Err(&error), attempts).await?;
-            return Ok(ImportOutcome::Failed { file: file.name.to_owned(), error });
+            return Ok((ImportOutcome::Failed { file: file.name.to_owned(), error }, Vec::new()));
         }
         Err(error) => {
             let error = error.to_string();
             record(conn, file, now, Err(&error), attempts).await?;
-            return Ok(ImportOutcome::Failed { file: file.name.to_owned(), error });
+            return Ok((ImportOutcome::Failed { file: file.name.to_owned(), error }, Vec::new()));
         }
     };
-    let (round_id, pairing, session_id) = store_round(conn, file, &round, options, now).await?;
+    let (round_id, pairing, session_id, detect) = store_round(conn, file, &round, options, now).await?;
     record(conn, file, now, Ok(round_id), attempts).await?;
-    Ok(ImportOutcome::Imported {
+    let outcome = ImportOutcome::Imported {
         file: file.name.to_owned(),
         round_id,
         session_id,
         pairing,
-    })
+    };
+    Ok((outcome, detect))
 }
 
 async fn record(conn: &mut Conn, file: &FileInput<'_>, now: &str, result: Result<i64, &str>, attempts: i32) -> Result<(), StoreError> {
@@ -88,15 +189,12 @@ async fn store_round(
     round: &Round,
     options: &ImportOptions,
     now: &str,
-) -> Result<(i64, Pairing, String), StoreError> {
+) -> Result<(i64, Pairing, String, Vec<String>), StoreError> {
     let Some(file_name) = &round.file else {
         return Err(StoreError::Migration("unreachable: round without a file name".into()));
     };
     let played_at = Stamp::new(file_name.written_at);
-    let mut player_ids = Vec::with_capacity(round.players.len());
-    for player in &round.players {
-        player_ids.push(player_id(conn, player, &played_at.text).await?);
-    }
+    let player_ids = player_ids(conn, &round.players, &played_at.text).await?;
 
     let (round1, pairing) = match round.header.round {
         RoundNumber::One => (None, Pairing::Round1),
@@ -114,6 +212,9 @@ async fn store_round(
         None => None,
     };
 
+    // The session is decided before the round is written (its neighbours are
+    // other rounds), so the round is written once, with it.
+    let session_id = assign_session(conn, options, &played_at).await?;
     let h = &round.header;
     let new = crate::models::NewRound {
         file_name: file.name,
@@ -130,7 +231,7 @@ async fn store_round(
         actual_time_s: h.actual_time_s.and_then(|t| i32::try_from(t).ok()),
         duration_ms: h.duration_ms.and_then(|d| i64::try_from(d).ok()),
         header_fields: i32::try_from(h.field_count).unwrap_or_default(),
-        session_id: None,
+        session_id: Some(&session_id),
         round1_id: round1.as_ref().map(|(id, _)| *id),
         pairing: pairing.as_str(),
         round_only: round_only.is_some(),
@@ -145,117 +246,281 @@ async fn store_round(
         .values((round_files::round_id.eq(round_id), round_files::content.eq(file.bytes)))
         .execute(conn)
         .await?;
+    let mut stats = Vec::new();
+    let mut weapons = Vec::new();
     if round.header.round == RoundNumber::Two {
-        insert_players(conn, round_id, CUMULATIVE, &round.players, &player_ids).await?;
+        player_rows(round_id, CUMULATIVE, &round.players, &player_ids, &mut stats, &mut weapons);
     }
     if let Some(round_only) = &round_only {
-        insert_players(conn, round_id, ROUND_ONLY, &round_only.players, &player_ids).await?;
+        player_rows(round_id, ROUND_ONLY, &round_only.players, &player_ids, &mut stats, &mut weapons);
     }
+    insert_rows(conn, stats, weapons).await?;
     if round.header.round == RoundNumber::One {
         complete_waiting_round2(conn, options, round_id, round, &played_at).await?;
     }
-    let session_id = assign_session(conn, options, round_id, &played_at).await?;
+    refresh_session_bounds(conn, &session_id).await?;
     let finalized = finalize_stale_round2s(conn, options).await?;
-    // Every file can change who played with whom: decide the squads again.
-    detect_squads(conn, &session_id).await?;
-    for other in finalized.into_iter().filter(|s| *s != session_id) {
-        detect_squads(conn, &other).await?;
-    }
-    Ok((round_id, pairing, session_id))
+    // Every file can change who played with whom: the squads of its session
+    // (and of sessions whose round 2s were finalized) are decided again.
+    let mut detect = vec![session_id.clone()];
+    detect.extend(finalized.into_iter().filter(|s| *s != session_id));
+    Ok((round_id, pairing, session_id, detect))
 }
 
-async fn player_id(conn: &mut Conn, player: &Player, seen_at: &str) -> Result<i64, StoreError> {
-    let bot_name = if player.is_bot() { player.name.clean() } else { String::new() };
-    let name = player.name.raw().into_owned();
-    let clean_name = player.name.clean();
-    let existing: Option<(i64, String, String)> = players::table
-        .filter(players::guid.eq(&player.guid).and(players::bot_name.eq(&bot_name)))
-        .select((players::id, players::first_seen, players::last_seen))
-        .first(conn)
-        .await
-        .optional()?;
-    let id = match existing {
-        Some((id, first_seen, last_seen)) => {
-            if seen_at >= last_seen.as_str() {
-                diesel::update(players::table.find(id))
-                    .set((
-                        players::last_name.eq(&name),
-                        players::last_clean_name.eq(&clean_name),
-                        players::last_seen.eq(seen_at),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-            if seen_at < first_seen.as_str() {
-                diesel::update(players::table.find(id)).set(players::first_seen.eq(seen_at)).execute(conn).await?;
-            }
-            id
-        }
-        None => {
-            diesel::insert_into(players::table)
-                .values((
-                    players::guid.eq(&player.guid),
-                    players::bot_name.eq(&bot_name),
-                    players::is_bot.eq(player.is_bot()),
-                    players::last_name.eq(&name),
-                    players::last_clean_name.eq(&clean_name),
-                    players::first_seen.eq(seen_at),
-                    players::last_seen.eq(seen_at),
-                ))
-                .returning(players::id)
-                .get_result(conn)
-                .await?
-        }
-    };
-    let known: Option<(String, String)> = player_names::table
-        .find((id, &name))
-        .select((player_names::first_seen, player_names::last_seen))
-        .first(conn)
-        .await
-        .optional()?;
-    match known {
-        Some((first_seen, last_seen)) => {
-            diesel::update(player_names::table.find((id, &name)))
-                .set((
-                    player_names::times_seen.eq(player_names::times_seen + 1),
-                    player_names::first_seen.eq(first_seen.as_str().min(seen_at)),
-                    player_names::last_seen.eq(last_seen.as_str().max(seen_at)),
-                ))
-                .execute(conn)
-                .await?;
-        }
-        None => {
-            diesel::insert_into(player_names::table)
-                .values((
-                    player_names::player_id.eq(id),
-                    player_names::name.eq(&name),
-                    player_names::clean_name.eq(&clean_name),
-                    player_names::first_seen.eq(seen_at),
-                    player_names::last_seen.eq(seen_at),
-                    player_names::times_seen.eq(1_i64),
-                ))
-                .execute(conn)
-                .await?;
-        }
-    }
-    Ok(id)
+/// A player as the `players` table holds him, while a file's lines are applied.
+struct KnownPlayer {
+    id: Option<i64>,
+    guid: String,
+    bot_name: String,
+    is_bot: bool,
+    last_name: String,
+    last_clean_name: String,
+    first_seen: String,
+    last_seen: String,
+    changed: bool,
 }
 
-async fn insert_players(conn: &mut Conn, round_id: i64, kind: &str, players: &[Player], ids: &[i64]) -> Result<(), StoreError> {
-    let stats: Vec<StatsRow> = players
-        .iter()
-        .zip(ids)
-        .enumerate()
-        .map(|(line, (player, id))| StatsRow::from_player(round_id, kind, line, *id, player))
+/// A stored player as read for matching: id, guid, bot name, is bot, last
+/// name, last clean name, first seen, last seen.
+type StoredPlayer = (i64, String, String, bool, String, String, String, String);
+
+/// The id of every player line of a round, creating and updating players and
+/// their names: one read, then one write per table (not one per line).
+///
+/// The lines are applied in file order exactly as one lookup and update per
+/// line would: a later line of the same player wins the name, a player seen
+/// before his first sighting moves it back, a name counts once per line.
+async fn player_ids(conn: &mut Conn, round_players: &[Player], seen_at: &str) -> Result<Vec<i64>, StoreError> {
+    let mut guids: Vec<&str> = round_players.iter().map(|p| p.guid.as_str()).collect();
+    guids.sort_unstable();
+    guids.dedup();
+    let stored: Vec<StoredPlayer> = players::table
+        .filter(players::guid.eq_any(&guids))
+        .select((
+            players::id,
+            players::guid,
+            players::bot_name,
+            players::is_bot,
+            players::last_name,
+            players::last_clean_name,
+            players::first_seen,
+            players::last_seen,
+        ))
+        .load(conn)
+        .await?;
+    let mut stored: HashMap<(String, String), KnownPlayer> = stored
+        .into_iter()
+        .map(|(id, guid, bot_name, is_bot, last_name, last_clean_name, first_seen, last_seen)| {
+            let key = (guid.clone(), bot_name.clone());
+            let known = KnownPlayer {
+                id: Some(id),
+                guid,
+                bot_name,
+                is_bot,
+                last_name,
+                last_clean_name,
+                first_seen,
+                last_seen,
+                changed: false,
+            };
+            (key, known)
+        })
         .collect();
-    let weapons: Vec<WeaponRow> = players
+
+    // Every player of the file once, in the order of his first line.
+    let mut known: Vec<KnownPlayer> = Vec::new();
+    let mut slot: HashMap<(String, String), usize> = HashMap::new();
+    let mut line_slots = Vec::with_capacity(round_players.len());
+    for player in round_players {
+        let bot_name = if player.is_bot() { player.name.clean() } else { String::new() };
+        let name = player.name.raw().into_owned();
+        let clean_name = player.name.clean();
+        let key = (player.guid.clone(), bot_name);
+        let index = match slot.get(&key) {
+            Some(index) => *index,
+            None => {
+                let entry = match stored.remove(&key) {
+                    Some(entry) => entry,
+                    None => KnownPlayer {
+                        id: None,
+                        guid: key.0.clone(),
+                        bot_name: key.1.clone(),
+                        is_bot: player.is_bot(),
+                        last_name: name.clone(),
+                        last_clean_name: clean_name.clone(),
+                        first_seen: seen_at.to_owned(),
+                        last_seen: seen_at.to_owned(),
+                        changed: false,
+                    },
+                };
+                known.push(entry);
+                slot.insert(key, known.len() - 1);
+                known.len() - 1
+            }
+        };
+        if let Some(entry) = known.get_mut(index) {
+            if seen_at >= entry.last_seen.as_str()
+                && (entry.last_name != name || entry.last_clean_name != clean_name || entry.last_seen != seen_at)
+            {
+                entry.last_name = name;
+                entry.last_clean_name = clean_name;
+                entry.last_seen = seen_at.to_owned();
+                entry.changed = true;
+            }
+            if seen_at < entry.first_seen.as_str() {
+                entry.first_seen = seen_at.to_owned();
+                entry.changed = true;
+            }
+        }
+        line_slots.push(index);
+    }
+
+    // New players one by one, in order of appearance (ids in that order on both backends).
+    for entry in known.iter_mut().filter(|e| e.id.is_none()) {
+        let id: i64 = diesel::insert_into(players::table)
+            .values((
+                players::guid.eq(&entry.guid),
+                players::bot_name.eq(&entry.bot_name),
+                players::is_bot.eq(entry.is_bot),
+                players::last_name.eq(&entry.last_name),
+                players::last_clean_name.eq(&entry.last_clean_name),
+                players::first_seen.eq(&entry.first_seen),
+                players::last_seen.eq(&entry.last_seen),
+            ))
+            .returning(players::id)
+            .get_result(conn)
+            .await?;
+        entry.id = Some(id);
+        entry.changed = false;
+    }
+    // Known players that changed: one upsert on their ids (an explicit id
+    // takes no identity value, so ids stay dense on PostgreSQL).
+    let updates: Vec<_> = known
         .iter()
-        .enumerate()
-        .flat_map(|(line, player)| WeaponRow::from_player(round_id, kind, line, player))
+        .filter(|e| e.changed)
+        .filter_map(|e| {
+            Some((
+                players::id.eq(e.id?),
+                players::guid.eq(e.guid.clone()),
+                players::bot_name.eq(e.bot_name.clone()),
+                players::is_bot.eq(e.is_bot),
+                players::last_name.eq(e.last_name.clone()),
+                players::last_clean_name.eq(e.last_clean_name.clone()),
+                players::first_seen.eq(e.first_seen.clone()),
+                players::last_seen.eq(e.last_seen.clone()),
+            ))
+        })
         .collect();
-    insert_stats_rows(conn, &stats).await?;
-    insert_weapon_rows(conn, &weapons).await?;
-    Ok(())
+    macro_rules! player_upsert {
+        ($rows:expr) => {{
+        use diesel::upsert::excluded;
+        diesel::insert_into(players::table)
+            .values($rows)
+            .on_conflict(players::id)
+            .do_update()
+            .set((
+                players::last_name.eq(excluded(players::last_name)),
+                players::last_clean_name.eq(excluded(players::last_clean_name)),
+                players::first_seen.eq(excluded(players::first_seen)),
+                players::last_seen.eq(excluded(players::last_seen)),
+            ))
+        }};
+    }
+    if updates.is_empty() {
+    } else if MULTI_ROW {
+        execute_owned(conn, player_upsert!(updates)).await?;
+    } else {
+        let updates: Vec<_> = known
+            .iter()
+            .filter(|e| e.changed)
+            .filter_map(|e| {
+                Some(diesel::update(players::table.find(e.id?)).set((
+                    players::last_name.eq(e.last_name.clone()),
+                    players::last_clean_name.eq(e.last_clean_name.clone()),
+                    players::first_seen.eq(e.first_seen.clone()),
+                    players::last_seen.eq(e.last_seen.clone()),
+                )))
+            })
+            .collect();
+        execute_all(conn, updates).await?;
+    }
+
+    let mut ids = Vec::with_capacity(round_players.len());
+    // (player, name) -> (clean name, lines), in order of first appearance.
+    let mut names: Vec<((i64, String), (String, i64))> = Vec::new();
+    for (player, index) in round_players.iter().zip(line_slots) {
+        let id = known.get(index).and_then(|e| e.id).ok_or_else(|| StoreError::Migration("unreachable: a player without an id".into()))?;
+        ids.push(id);
+        let name = player.name.raw().into_owned();
+        match names.iter_mut().find(|(key, _)| key.0 == id && key.1 == name) {
+            Some((_, (_, lines))) => *lines += 1,
+            None => names.push(((id, name), (player.name.clean(), 1))),
+        }
+    }
+    let rows: Vec<_> = names
+        .into_iter()
+        .map(|((id, name), (clean_name, lines))| {
+            (
+                player_names::player_id.eq(id),
+                player_names::name.eq(name),
+                player_names::clean_name.eq(clean_name),
+                player_names::first_seen.eq(seen_at.to_owned()),
+                player_names::last_seen.eq(seen_at.to_owned()),
+                player_names::times_seen.eq(lines),
+            )
+        })
+        .collect();
+    // A name already known counts these lines and widens its first / last sighting.
+    macro_rules! name_upsert {
+        ($rows:expr) => {{
+        use diesel::dsl::case_when;
+        use diesel::sql_types::Text;
+        use diesel::upsert::excluded;
+        diesel::insert_into(player_names::table)
+            .values($rows)
+            .on_conflict((player_names::player_id, player_names::name))
+            .do_update()
+            .set((
+                player_names::times_seen.eq(player_names::times_seen + excluded(player_names::times_seen)),
+                player_names::first_seen.eq(case_when::<_, _, Text>(player_names::first_seen.gt(excluded(player_names::first_seen)), excluded(player_names::first_seen))
+                    .otherwise(player_names::first_seen)),
+                player_names::last_seen.eq(case_when::<_, _, Text>(player_names::last_seen.lt(excluded(player_names::last_seen)), excluded(player_names::last_seen))
+                    .otherwise(player_names::last_seen)),
+            ))
+        }};
+    }
+    if rows.is_empty() {
+    } else if MULTI_ROW {
+        execute_owned(conn, name_upsert!(rows)).await?;
+    } else {
+        execute_all(conn, rows.into_iter().map(|row| name_upsert!(row)).collect()).await?;
+    }
+    Ok(ids)
+}
+
+/// The stats and weapon rows of one copy (round-only or cumulative) of a round's lines.
+fn player_rows(round_id: i64, kind: &str, players: &[Player], ids: &[i64], stats: &mut Vec<StatsRow>, weapons: &mut Vec<WeaponRow>) {
+    stats.extend(
+        players
+            .iter()
+            .zip(ids)
+            .enumerate()
+            .map(|(line, (player, id))| StatsRow::from_player(round_id, kind, line, *id, player)),
+    );
+    weapons.extend(
+        players
+            .iter()
+            .enumerate()
+            .flat_map(|(line, player)| WeaponRow::from_player(round_id, kind, line, player)),
+    );
+}
+
+/// The rows of a round, in batches (see `insert_all` of each backend);
+/// statements stay below both backends' bound-parameter limits (PostgreSQL
+/// 65535, SQLite 32766).
+async fn insert_rows(conn: &mut Conn, stats: Vec<StatsRow>, weapons: Vec<WeaponRow>) -> Result<(), StoreError> {
+    insert_all(conn, player_round_stats::table, stats, 400).await?;
+    insert_all(conn, player_round_weapons::table, weapons, 3000).await
 }
 
 async fn stored_round(conn: &mut Conn, row: &RoundRow) -> Result<Round, StoreError> {
@@ -275,23 +540,21 @@ async fn stored_round(conn: &mut Conn, row: &RoundRow) -> Result<Round, StoreErr
 /// time) breaks ties, then the latest wins.
 async fn find_round1(conn: &mut Conn, options: &ImportOptions, round2: &Round, played_at: &Stamp) -> Result<Option<(i64, Round)>, StoreError> {
     let earliest = played_at.minus_minutes(options.round2_window_min);
-    let candidates: Vec<RoundRow> = rounds::table
+    // A round 1 is free while no round 2 names it (rounds_round1 index).
+    let later = diesel::alias!(rounds as later);
+    let free: Vec<RoundRow> = rounds::table
         .filter(rounds::source.eq(&options.source))
         .filter(rounds::map.eq(&round2.header.map))
         .filter(rounds::round_number.eq(1))
         .filter(rounds::played_at.lt(&played_at.text))
         .filter(rounds::played_at.ge(&earliest))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            later.filter(later.field(rounds::round1_id).eq(rounds::id.nullable())),
+        )))
         .order(rounds::played_at.desc())
         .select(RoundRow::as_select())
         .load(conn)
         .await?;
-    let ids: Vec<i64> = candidates.iter().map(|r| r.id).collect();
-    let taken: Vec<Option<i64>> = rounds::table
-        .filter(rounds::round1_id.eq_any(&ids))
-        .select(rounds::round1_id)
-        .load(conn)
-        .await?;
-    let free: Vec<&RoundRow> = candidates.iter().filter(|r| !taken.contains(&Some(r.id))).collect();
     let limit = i32::try_from(round2.header.time_limit_s).ok();
     let chosen = free
         .iter()
@@ -362,12 +625,27 @@ async fn replace_round_only(conn: &mut Conn, round_id: i64, round: &Round) -> Re
     diesel::delete(player_round_stats::table.filter(player_round_stats::round_id.eq(round_id).and(player_round_stats::kind.eq(ROUND_ONLY))))
         .execute(conn)
         .await?;
-    insert_players(conn, round_id, ROUND_ONLY, &round.players, &ids).await
+    let mut stats = Vec::new();
+    let mut weapons = Vec::new();
+    player_rows(round_id, ROUND_ONLY, &round.players, &ids, &mut stats, &mut weapons);
+    insert_rows(conn, stats, weapons).await
 }
 
 /// A round 2 whose round 1 has not come within the window is stored from its
 /// cumulative values and flagged `unpaired` (a round 1 arriving later still completes it).
 async fn finalize_stale_round2s(conn: &mut Conn, options: &ImportOptions) -> Result<Vec<String>, StoreError> {
+    // Rounds still waiting are few (rounds_waiting index); the newest round is
+    // looked up only when there are any.
+    let waiting: Vec<RoundRow> = rounds::table
+        .filter(rounds::source.eq(&options.source))
+        .filter(rounds::pairing.eq(Pairing::Waiting.as_str()))
+        .order((rounds::played_at.asc(), rounds::id.asc()))
+        .select(RoundRow::as_select())
+        .load(conn)
+        .await?;
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
     let newest: Option<String> = rounds::table
         .filter(rounds::source.eq(&options.source))
         .select(diesel::dsl::max(rounds::played_at))
@@ -377,13 +655,7 @@ async fn finalize_stale_round2s(conn: &mut Conn, options: &ImportOptions) -> Res
         return Ok(Vec::new());
     };
     let cutoff = newest.minus_minutes(options.round2_window_min);
-    let stale: Vec<RoundRow> = rounds::table
-        .filter(rounds::source.eq(&options.source))
-        .filter(rounds::pairing.eq(Pairing::Waiting.as_str()))
-        .filter(rounds::played_at.lt(&cutoff))
-        .select(RoundRow::as_select())
-        .load(conn)
-        .await?;
+    let stale = waiting.into_iter().filter(|r| r.played_at < cutoff);
     let mut sessions = Vec::new();
     for row in stale {
         let round = stored_round(conn, &row).await?;
@@ -397,14 +669,14 @@ async fn finalize_stale_round2s(conn: &mut Conn, options: &ImportOptions) -> Res
     Ok(sessions)
 }
 
-/// Puts the round into the session of its neighbours (gap below the limit),
-/// merging or renaming sessions when a round fills a gap or comes first.
-async fn assign_session(conn: &mut Conn, options: &ImportOptions, round_id: i64, played_at: &Stamp) -> Result<String, StoreError> {
+/// The session of a round about to be written: that of its neighbours (gap
+/// below the limit), merging or renaming sessions when the round fills a gap
+/// or comes first.
+async fn assign_session(conn: &mut Conn, options: &ImportOptions, played_at: &Stamp) -> Result<String, StoreError> {
     let gap_start = played_at.minus_minutes(options.session_gap_min);
     let gap_end = played_at.plus_minutes(options.session_gap_min);
     let previous: Option<(String, Option<String>)> = rounds::table
         .filter(rounds::source.eq(&options.source))
-        .filter(rounds::id.ne(round_id))
         .filter(rounds::played_at.le(&played_at.text))
         .filter(rounds::played_at.gt(&gap_start))
         .order(rounds::played_at.desc())
@@ -414,7 +686,6 @@ async fn assign_session(conn: &mut Conn, options: &ImportOptions, round_id: i64,
         .optional()?;
     let next: Option<(String, Option<String>)> = rounds::table
         .filter(rounds::source.eq(&options.source))
-        .filter(rounds::id.ne(round_id))
         .filter(rounds::played_at.gt(&played_at.text))
         .filter(rounds::played_at.lt(&gap_end))
         .order(rounds::played_at.asc())
@@ -443,11 +714,6 @@ async fn assign_session(conn: &mut Conn, options: &ImportOptions, round_id: i64,
             id
         }
     };
-    diesel::update(rounds::table.find(round_id))
-        .set(rounds::session_id.eq(&session_id))
-        .execute(conn)
-        .await?;
-    refresh_session_bounds(conn, &session_id).await?;
     Ok(session_id)
 }
 
@@ -484,26 +750,21 @@ async fn move_session(conn: &mut Conn, from: &str, to: &str) -> Result<(), Store
 /// A session starts when its first round started (its file is written at the
 /// end) and ends when its last file was written.
 async fn refresh_session_bounds(conn: &mut Conn, session_id: &str) -> Result<(), StoreError> {
-    let first: Option<(String, Option<i64>, Option<i32>, i32)> = rounds::table
+    // A session has a few dozen rounds: read them once for both ends.
+    let rows: Vec<(String, Option<i64>, Option<i32>, i32)> = rounds::table
         .filter(rounds::session_id.eq(session_id))
-        .order(rounds::played_at.asc())
+        .order((rounds::played_at.asc(), rounds::id.asc()))
         .select((rounds::played_at, rounds::duration_ms, rounds::actual_time_s, rounds::time_limit_s))
-        .first(conn)
-        .await
-        .optional()?;
-    let last: Option<String> = rounds::table
-        .filter(rounds::session_id.eq(session_id))
-        .select(diesel::dsl::max(rounds::played_at))
-        .first(conn)
+        .load(conn)
         .await?;
-    let (Some((first_at, duration_ms, actual_time_s, time_limit_s)), Some(last)) = (first, last) else {
+    let (Some((first_at, duration_ms, actual_time_s, time_limit_s)), Some((last, ..))) = (<[_]>::first(&rows), <[_]>::last(&rows)) else {
         return Ok(());
     };
     let length_s = duration_ms
         .map(|ms| ms / 1000)
         .or(actual_time_s.map(i64::from))
-        .unwrap_or(i64::from(time_limit_s));
-    let started = Stamp::parse(&first_at).map_or(first_at.clone(), |s| s.minus_seconds(length_s));
+        .unwrap_or(i64::from(*time_limit_s));
+    let started = Stamp::parse(first_at).map_or(first_at.clone(), |s| s.minus_seconds(length_s));
     diesel::update(sessions::table.find(session_id))
         .set((sessions::started_at.eq(started), sessions::ended_at.eq(last)))
         .execute(conn)
@@ -594,16 +855,33 @@ async fn detect_squads(conn: &mut Conn, session_id: &str) -> Result<(), StoreErr
     use crate::schema::{session_teams, team_history};
     use etl_teams::{Confidence, PlayerKey, SessionInput};
 
-    let mut parsed: Vec<(i64, Vec<StatsRow>, Round)> = Vec::new();
+    // The session's round-only rows in one read, only the columns detection
+    // reads (no weapon rows).
+    let rows: Vec<(DetectionRow, String)> = player_round_stats::table
+        .inner_join(rounds::table)
+        .inner_join(players::table)
+        .filter(rounds::session_id.eq(session_id))
+        .filter(player_round_stats::kind.eq(ROUND_ONLY))
+        .select((DetectionRow::as_select(), players::guid))
+        .load(conn)
+        .await?;
+    // Sorted here: in SQL it costs a temporary b-tree.
+    let mut rows = rows;
+    rows.sort_by_key(|(row, _)| (row.round_id, row.line_index));
+    let mut by_round: HashMap<i64, Vec<(DetectionRow, String)>> = HashMap::new();
+    for (row, guid) in rows {
+        by_round.entry(row.round_id).or_default().push((row, guid));
+    }
+    let mut parsed: Vec<(i64, Vec<DetectionRow>, Round)> = Vec::new();
     for row in rounds_of_session(conn, session_id).await? {
         if row.pairing == Pairing::Waiting.as_str() {
             continue;
         }
-        let players = load_round_players(conn, row.id, ROUND_ONLY).await?;
-        let stats: Vec<StatsRow> = players.iter().map(|(_, stats, _)| stats.clone()).collect();
-        let players: Vec<Player> = players.iter().map(|(guid, stats, weapons)| stats.to_player(guid, weapons)).collect();
+        let lines = by_round.remove(&row.id).unwrap_or_default();
+        let players: Vec<Player> = lines.iter().map(|(line, guid)| line.to_player(guid)).collect();
+        let lines: Vec<DetectionRow> = lines.into_iter().map(|(line, _)| line).collect();
         // An unpaired round 2 holds both rounds' values; its sides are still evidence.
-        parsed.push((row.id, stats, Round::from_parts(None, crate::models::header_of(&row), true, players)));
+        parsed.push((row.id, lines, Round::from_parts(None, crate::models::header_of(&row), true, players)));
     }
     let teams_error = |source| StoreError::Teams { session: session_id.to_owned(), source };
     let mut input = SessionInput::from_rounds(parsed.iter().map(|(_, _, round)| round)).map_err(teams_error)?;
@@ -618,7 +896,11 @@ async fn detect_squads(conn: &mut Conn, session_id: &str) -> Result<(), StoreErr
     input = input.clone().with_prior(prior_assignments(conn, session_id, &ids).await?);
     let detection = etl_teams::detect(&input).map_err(teams_error)?;
 
+    /// Round id, squad, confidence, layer: rows sharing one are updated together.
+    type SquadDecision = (i64, Option<String>, Option<String>, Option<String>);
     let mut night: HashMap<i64, HashMap<&'static str, (usize, Confidence)>> = HashMap::new();
+    // Rows whose decision changed, grouped by round and decision: one UPDATE per group.
+    let mut changed: Vec<(SquadDecision, Vec<i32>)> = Vec::new();
     for (assignments, (round_id, stats, _)) in detection.rounds.iter().zip(&parsed) {
         for (assignment, row) in assignments.players.iter().zip(stats) {
             let squad = assignment.squad.map(|s| s.as_str().to_owned());
@@ -632,59 +914,144 @@ async fn detect_squads(conn: &mut Conn, session_id: &str) -> Result<(), StoreErr
             if row.squad == squad && row.team_confidence == confidence && row.team_layer == layer {
                 continue;
             }
+            let key = (*round_id, squad, confidence, layer);
+            match changed.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, lines)) => lines.push(row.line_index),
+                None => changed.push((key, vec![row.line_index])),
+            }
+        }
+    }
+    let updates: Vec<_> = changed
+        .into_iter()
+        .map(|((round_id, squad, confidence, layer), lines)| {
             diesel::update(
                 player_round_stats::table
-                    .filter(player_round_stats::round_id.eq(*round_id))
+                    .filter(player_round_stats::round_id.eq(round_id))
                     .filter(player_round_stats::kind.eq(ROUND_ONLY))
-                    .filter(player_round_stats::line_index.eq(row.line_index)),
+                    .filter(player_round_stats::line_index.eq_any(lines)),
             )
             .set((
                 player_round_stats::squad.eq(squad),
                 player_round_stats::team_confidence.eq(confidence),
                 player_round_stats::team_layer.eq(layer),
             ))
-            .execute(conn)
-            .await?;
-        }
+        })
+        .collect();
+    if !updates.is_empty() {
+        execute_all(conn, updates).await?;
     }
 
-    diesel::delete(session_teams::table.filter(session_teams::session_id.eq(session_id))).execute(conn).await?;
-    diesel::delete(team_history::table.filter(team_history::session_id.eq(session_id))).execute(conn).await?;
+    // Rosters and history are rewritten as what differs from what is stored:
+    // most files change a few counts, and rows left alone cost no page writes.
+    let mut rosters: Vec<(&'static str, i64)> = Vec::new();
     for (squad, roster) in [("A", &detection.rosters.a), ("B", &detection.rosters.b)] {
         let mut members: Vec<i64> = roster.iter().filter_map(|entry| ids.get(&entry.key).copied()).collect();
         members.sort_unstable();
         members.dedup();
-        for player_id in members {
-            diesel::insert_into(session_teams::table)
-                .values((
-                    session_teams::session_id.eq(session_id),
-                    session_teams::squad.eq(squad),
-                    session_teams::player_id.eq(player_id),
-                ))
-                .execute(conn)
-                .await?;
-        }
+        rosters.extend(members.into_iter().map(|player_id| (squad, player_id)));
     }
+    let stored: Vec<(String, i64)> = session_teams::table
+        .filter(session_teams::session_id.eq(session_id))
+        .select((session_teams::squad, session_teams::player_id))
+        .load(conn)
+        .await?;
+    let gone: Vec<_> = stored
+        .iter()
+        .filter(|(squad, id)| !rosters.contains(&(squad.as_str(), *id)))
+        .map(|(squad, id)| {
+            diesel::delete(
+                session_teams::table
+                    .filter(session_teams::session_id.eq(session_id.to_owned()))
+                    .filter(session_teams::squad.eq(squad.clone()))
+                    .filter(session_teams::player_id.eq(*id)),
+            )
+        })
+        .collect();
+    execute_all(conn, gone).await?;
+    let new: Vec<_> = rosters
+        .iter()
+        .filter(|(squad, id)| !stored.iter().any(|(s, i)| s == squad && i == id))
+        .map(|(squad, id)| {
+            (
+                session_teams::session_id.eq(session_id.to_owned()),
+                session_teams::squad.eq(*squad),
+                session_teams::player_id.eq(*id),
+            )
+        })
+        .collect();
+    insert_all(conn, session_teams::table, new, 1000).await?;
+
     let mut players: Vec<_> = night.into_iter().collect();
     players.sort_by_key(|(id, _)| *id);
+    let mut history: Vec<(i64, &'static str, &'static str, i32)> = Vec::new();
     for (player_id, squads) in players {
         // His squad of the night is where he played most.
         let Some((squad, (rounds, confidence))) = squads.into_iter().max_by_key(|(squad, (rounds, _))| (*rounds, *squad)) else {
             continue;
         };
-        diesel::insert_into(team_history::table)
-            .values((
-                team_history::session_id.eq(session_id),
-                team_history::player_id.eq(player_id),
-                team_history::squad.eq(squad),
-                team_history::confidence.eq(confidence_name(confidence)),
-                team_history::rounds_played.eq(i32::try_from(rounds).unwrap_or(i32::MAX)),
-            ))
-            .execute(conn)
-            .await?;
+        history.push((player_id, squad, confidence_name(confidence), i32::try_from(rounds).unwrap_or(i32::MAX)));
+    }
+    let stored: Vec<(i64, String, String, i32)> = team_history::table
+        .filter(team_history::session_id.eq(session_id))
+        .select((team_history::player_id, team_history::squad, team_history::confidence, team_history::rounds_played))
+        .load(conn)
+        .await?;
+    let gone: Vec<i64> = stored
+        .iter()
+        .map(|(id, ..)| *id)
+        .filter(|id| !history.iter().any(|(player, ..)| player == id))
+        .collect();
+    if !gone.is_empty() {
+        diesel::delete(
+            team_history::table
+                .filter(team_history::session_id.eq(session_id))
+                .filter(team_history::player_id.eq_any(gone)),
+        )
+        .execute(conn)
+        .await?;
+    }
+    let changed: Vec<_> = history
+        .iter()
+        .filter(|(id, squad, confidence, rounds)| {
+            !stored.iter().any(|(i, s, c, r)| i == id && s == squad && c == confidence && r == rounds)
+        })
+        .map(|(id, squad, confidence, rounds)| {
+            (
+                team_history::session_id.eq(session_id.to_owned()),
+                team_history::player_id.eq(*id),
+                team_history::squad.eq(*squad),
+                team_history::confidence.eq(*confidence),
+                team_history::rounds_played.eq(*rounds),
+            )
+        })
+        .collect();
+    macro_rules! history_upsert {
+        ($rows:expr) => {{
+            use diesel::upsert::excluded;
+            diesel::insert_into(team_history::table)
+                .values($rows)
+                .on_conflict((team_history::session_id, team_history::player_id))
+                .do_update()
+                .set((
+                    team_history::squad.eq(excluded(team_history::squad)),
+                    team_history::confidence.eq(excluded(team_history::confidence)),
+                    team_history::rounds_played.eq(excluded(team_history::rounds_played)),
+                ))
+        }};
+    }
+    if changed.is_empty() {
+    } else if MULTI_ROW {
+        execute_owned(conn, history_upsert!(changed)).await?;
+    } else {
+        execute_all(conn, changed.into_iter().map(|row| history_upsert!(row)).collect()).await?;
     }
     Ok(())
 }
+
+/// How many earlier sessions' squads count as history.
+const PRIOR_SESSIONS: usize = 20;
+/// How many sessions before this one are searched first for them.
+const PRIOR_WINDOW: i64 = 64;
 
 /// What the last sessions these players played say about who plays with whom.
 async fn prior_assignments(
@@ -695,22 +1062,51 @@ async fn prior_assignments(
     use crate::schema::team_history;
     let keys: HashMap<i64, &etl_teams::PlayerKey> = ids.iter().map(|(key, id)| (*id, key)).collect();
     let player_ids: Vec<i64> = keys.keys().copied().collect();
+    // The last PRIOR_SESSIONS sessions before this one that any of these
+    // players played, from the (player_id, session_id) index alone: first
+    // among the latest PRIOR_WINDOW sessions, and only when too few of them
+    // have these players, among all their history. Then the rows of just
+    // those sessions.
+    let window_start = sessions::table
+        .filter(sessions::id.lt(session_id))
+        .order(sessions::id.desc())
+        .limit(1)
+        .offset(PRIOR_WINDOW - 1)
+        .select(sessions::id)
+        .single_value();
     let mut earlier: Vec<String> = team_history::table
-        .filter(team_history::player_id.eq_any(&player_ids))
+        .filter(team_history::session_id.nullable().ge(window_start))
         .filter(team_history::session_id.lt(session_id))
+        .filter(team_history::player_id.eq_any(&player_ids))
         .select(team_history::session_id)
         .distinct()
         .load(conn)
         .await?;
+    if earlier.len() < PRIOR_SESSIONS {
+        earlier = team_history::table
+            .filter(team_history::player_id.eq_any(&player_ids))
+            .filter(team_history::session_id.lt(session_id))
+            .select(team_history::session_id)
+            .distinct()
+            .load(conn)
+            .await?;
+    }
     earlier.sort();
-    let earlier: Vec<String> = earlier.into_iter().rev().take(20).collect();
-    let rows: Vec<(String, i64, String, i32)> = team_history::table
-        .filter(team_history::session_id.eq_any(&earlier))
-        .filter(team_history::player_id.eq_any(&player_ids))
-        .select((team_history::session_id, team_history::player_id, team_history::squad, team_history::rounds_played))
-        .load(conn)
-        .await?;
-    let mut squads: HashMap<(String, String), Vec<(i64, i32)>> = HashMap::new();
+    let earlier: Vec<String> = earlier.into_iter().rev().take(PRIOR_SESSIONS).collect();
+    let mut rows: Vec<(String, i64, String, i32)> = if earlier.is_empty() {
+        Vec::new()
+    } else {
+        team_history::table
+            .filter(team_history::session_id.eq_any(&earlier))
+            .filter(team_history::player_id.eq_any(&player_ids))
+            .select((team_history::session_id, team_history::player_id, team_history::squad, team_history::rounds_played))
+            .load(conn)
+            .await?
+    };
+    // In a fixed order (sessions, squads, players), so detection sees the
+    // same history in the same order on every run and backend.
+    rows.sort();
+    let mut squads: std::collections::BTreeMap<(String, String), Vec<(i64, i32)>> = std::collections::BTreeMap::new();
     for (session, player, squad, rounds) in rows {
         squads.entry((session, squad)).or_default().push((player, rounds));
     }

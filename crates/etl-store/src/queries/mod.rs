@@ -1,6 +1,6 @@
 //! Every query, written once in `body.rs` and compiled once per backend
 //! (diesel-async has no connection type that spans both). What truly differs
-//! between the backends stays in this file.
+//! between the backends stays in this file: how a batch of rows is written.
 
 pub(crate) mod postgres {
     pub(crate) type Conn = diesel_async::AsyncPgConnection;
@@ -8,21 +8,50 @@ pub(crate) mod postgres {
     include!("reads.rs");
     include!("maintenance.rs");
 
-    /// Multi-row INSERTs: one round trip per table per round.
-    async fn insert_stats_rows(conn: &mut Conn, rows: &[StatsRow]) -> Result<(), StoreError> {
-        // PostgreSQL takes at most 65535 bound parameters per statement.
-        for chunk in rows.chunks(1000) {
-            diesel::insert_into(player_round_stats::table)
-                .values(chunk)
-                .execute(conn)
-                .await?;
-        }
-        Ok(())
+    /// A round trip costs more than parsing a long statement: write many rows
+    /// per statement.
+    const MULTI_ROW: bool = true;
+
+    /// Runs one statement that owns its values (a multi-row INSERT, an upsert).
+    async fn execute_owned<Q>(conn: &mut Conn, query: Q) -> Result<usize, StoreError>
+    where
+        Q: diesel_async::methods::ExecuteDsl<Conn> + diesel_async::RunQueryDsl<Conn> + Send,
+    {
+        Ok(query.execute(conn).await?)
     }
 
-    async fn insert_weapon_rows(conn: &mut Conn, rows: &[WeaponRow]) -> Result<(), StoreError> {
-        for chunk in rows.chunks(5000) {
-            diesel::insert_into(player_round_weapons::table)
+    /// Runs statements one after the other.
+    async fn execute_all<Q>(conn: &mut Conn, queries: Vec<Q>) -> Result<usize, StoreError>
+    where
+        Q: diesel_async::methods::ExecuteDsl<Conn> + diesel_async::RunQueryDsl<Conn> + Send,
+    {
+        let mut count = 0;
+        for query in queries {
+            count += query.execute(conn).await?;
+        }
+        Ok(count)
+    }
+
+    /// Inserts rows, `per_statement` to a statement (PostgreSQL takes at most
+    /// 65535 bound parameters per statement).
+    async fn insert_all<T, V>(
+        conn: &mut Conn,
+        table: T,
+        rows: Vec<V>,
+        per_statement: usize,
+    ) -> Result<(), StoreError>
+    where
+        T: diesel::Table + Copy + Send,
+        V: Send,
+        Vec<V>: diesel::Insertable<T>,
+        diesel::query_builder::InsertStatement<T, <Vec<V> as diesel::Insertable<T>>::Values>:
+            diesel_async::methods::ExecuteDsl<Conn> + diesel_async::RunQueryDsl<Conn> + Send,
+    {
+        let mut rows = rows;
+        while !rows.is_empty() {
+            let rest = rows.split_off(per_statement.clamp(1, rows.len()));
+            let chunk = std::mem::replace(&mut rows, rest);
+            diesel::insert_into(table)
                 .values(chunk)
                 .execute(conn)
                 .await?;
@@ -37,25 +66,86 @@ pub(crate) mod sqlite {
     include!("reads.rs");
     include!("maintenance.rs");
 
-    // diesel splits SQLite batch inserts only on its synchronous connection;
-    // in-process, one prepared INSERT per row inside the file's transaction is cheap.
-    async fn insert_stats_rows(conn: &mut Conn, rows: &[StatsRow]) -> Result<(), StoreError> {
-        for row in rows {
-            diesel::insert_into(player_round_stats::table)
-                .values(row)
-                .execute(conn)
-                .await?;
-        }
-        Ok(())
+    /// In process, a statement costs its parse (a multi-row statement is new
+    /// text every time) and the hop to the connection's blocking thread: run
+    /// prepared one-row statements, many per hop.
+    const MULTI_ROW: bool = false;
+
+    /// Runs one statement that owns its values on diesel's own SQLite
+    /// connection, in the wrapper's blocking task (diesel-async's wrapper has
+    /// no multi-row INSERT).
+    async fn execute_owned<Q>(conn: &mut Conn, query: Q) -> Result<usize, StoreError>
+    where
+        Q: diesel::query_dsl::methods::ExecuteDsl<diesel::SqliteConnection> + Send + 'static,
+    {
+        Ok(conn
+            .spawn_blocking(move |conn| {
+                diesel::query_dsl::methods::ExecuteDsl::execute(query, conn)
+            })
+            .await?)
     }
 
-    async fn insert_weapon_rows(conn: &mut Conn, rows: &[WeaponRow]) -> Result<(), StoreError> {
-        for row in rows {
-            diesel::insert_into(player_round_weapons::table)
-                .values(row)
-                .execute(conn)
-                .await?;
+    /// Runs statements one after the other in one blocking task.
+    async fn execute_all<Q>(conn: &mut Conn, queries: Vec<Q>) -> Result<usize, StoreError>
+    where
+        Q: diesel::query_dsl::methods::ExecuteDsl<diesel::SqliteConnection> + Send + 'static,
+    {
+        if queries.is_empty() {
+            return Ok(0);
         }
+        Ok(conn
+            .spawn_blocking(move |conn| {
+                let mut count = 0;
+                for query in queries {
+                    count += diesel::query_dsl::methods::ExecuteDsl::execute(query, conn)?;
+                }
+                Ok(count)
+            })
+            .await?)
+    }
+
+    /// Rows per multi-row INSERT. A fixed count keeps the statement's text
+    /// the same, so diesel prepares it once per connection and caches it.
+    const ROWS_PER_INSERT: usize = 16;
+
+    /// Inserts rows with prepared (cached) INSERTs of [`ROWS_PER_INSERT`]
+    /// rows, the rest one by one, all in one blocking task.
+    async fn insert_all<T, V>(
+        conn: &mut Conn,
+        table: T,
+        rows: Vec<V>,
+        _per_statement: usize,
+    ) -> Result<(), StoreError>
+    where
+        T: diesel::Table + Copy + Send + 'static,
+        V: diesel::Insertable<T> + Send + 'static,
+        diesel::query_builder::InsertStatement<T, V::Values>:
+            diesel::query_dsl::methods::ExecuteDsl<diesel::SqliteConnection>,
+        diesel::query_builder::InsertStatement<
+            T,
+            <Box<[V; ROWS_PER_INSERT]> as diesel::Insertable<T>>::Values,
+        >: diesel::query_dsl::methods::ExecuteDsl<diesel::SqliteConnection>,
+    {
+        use diesel::query_dsl::methods::ExecuteDsl;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        conn.spawn_blocking(move |conn| {
+            let mut rows = rows.into_iter();
+            while rows.len() >= ROWS_PER_INSERT {
+                let chunk: Vec<V> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+                let chunk: Box<[V; ROWS_PER_INSERT]> = chunk
+                    .into_boxed_slice()
+                    .try_into()
+                    .map_err(|_| diesel::result::Error::QueryBuilderError("short chunk".into()))?;
+                ExecuteDsl::execute(diesel::insert_into(table).values(chunk), conn)?;
+            }
+            for row in rows {
+                ExecuteDsl::execute(diesel::insert_into(table).values(row), conn)?;
+            }
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 }
