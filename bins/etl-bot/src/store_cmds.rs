@@ -94,6 +94,11 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Files per transaction in a bulk import.
+const IMPORT_BATCH: usize = 200;
+/// The sessions table after an import shows this many of the latest.
+const SESSIONS_SHOWN: usize = 10;
+
 pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let store = open(config).await?;
     let (files, side_files) = collect(&args.paths)?;
@@ -107,20 +112,40 @@ pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCo
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let (mut imported, mut already, mut failed) = (0usize, 0usize, Vec::new());
-    for file in &files {
-        let name = file_name(&file.path);
-        progress.set_message(name.clone());
-        let bytes = std::fs::read(&file.path)
-            .with_context(|| format!("cannot read {}", file.path.display()))?;
-        match store.import_file(&name, &bytes).await? {
-            ImportOutcome::Imported { .. } => imported += 1,
-            ImportOutcome::AlreadyImported { .. } => already += 1,
-            ImportOutcome::Failed { error, .. } | ImportOutcome::Refused { error, .. } => {
-                failed.push(error)
-            }
-            _ => {}
+    let mut touched: Vec<String> = Vec::new();
+    // A batch is one transaction (each file still all or nothing): fewer
+    // commits and one squad detection per session and batch. Killed halfway,
+    // the batch is rolled back and the next run imports it again.
+    for batch in files.chunks(IMPORT_BATCH) {
+        let mut contents = Vec::with_capacity(batch.len());
+        for file in batch {
+            let bytes = std::fs::read(&file.path)
+                .with_context(|| format!("cannot read {}", file.path.display()))?;
+            contents.push((file_name(&file.path), bytes));
         }
-        progress.inc(1);
+        if let Some((name, _)) = contents.last() {
+            progress.set_message(name.clone());
+        }
+        let inputs: Vec<(&str, &[u8])> = contents
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+            .collect();
+        for outcome in store.import_files(&inputs).await? {
+            match outcome {
+                ImportOutcome::Imported { session_id, .. } => {
+                    imported += 1;
+                    if !touched.contains(&session_id) {
+                        touched.push(session_id);
+                    }
+                }
+                ImportOutcome::AlreadyImported { .. } => already += 1,
+                ImportOutcome::Failed { error, .. } | ImportOutcome::Refused { error, .. } => {
+                    failed.push(error)
+                }
+                _ => {}
+            }
+        }
+        progress.inc(batch.len() as u64);
     }
     progress.finish_and_clear();
     let mut out = io::stdout().lock();
@@ -134,15 +159,21 @@ pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCo
     for error in &failed {
         writeln!(out, "  failed: {error}")?;
     }
-    let names: std::collections::HashSet<String> =
-        files.iter().map(|f| file_name(&f.path)).collect();
-    let sessions = store.export().await?.sessions;
-    let touched: Vec<_> = sessions
-        .iter()
-        .filter(|s| s.rounds.iter().any(|r| names.contains(&r.file)))
-        .collect();
-    if !touched.is_empty() {
-        writeln!(out, "{}", sessions_table(&touched))?;
+    // Later files can merge or rename sessions: show what they are now.
+    let earlier = touched.len().saturating_sub(SESSIONS_SHOWN);
+    let sessions = store
+        .export_sessions(touched.get(earlier..).unwrap_or_default())
+        .await?
+        .sessions;
+    if !sessions.is_empty() {
+        let shown: Vec<_> = sessions.iter().collect();
+        writeln!(out, "{}", sessions_table(&shown))?;
+    }
+    if earlier > 0 {
+        writeln!(
+            out,
+            "(and {earlier} earlier sessions touched by this import)"
+        )?;
     }
     drop(out);
     for line in &args.show {
@@ -225,7 +256,7 @@ fn sessions_table(sessions: &[&etl_store::ExportedSession]) -> Table {
 
 /// Prints a command's reply after an import, as the operator at the terminal.
 async fn show(config: &Config, store: &Store, line: &str) -> anyhow::Result<()> {
-    let settings = config.commands.settings();
+    let settings = config.command_settings();
     let ctx = etl_commands::Context {
         store,
         settings: &settings,
@@ -235,6 +266,7 @@ async fn show(config: &Config, store: &Store, line: &str) -> anyhow::Result<()> 
         },
         session: None,
         sync: None,
+        ops: None,
         now: config.session.now()?,
     };
     let text = match etl_commands::run(&ctx, line).await {

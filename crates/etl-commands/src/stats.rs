@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use etl_store::PlayerRecord;
+use etl_store::{PlayerRecord, SummedTotals};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Totals {
@@ -107,6 +107,55 @@ impl Totals {
             Some(false) => self.losses += 1,
             None => {}
         }
+    }
+
+    /// Adds sums read from the per-session totals. They carry no session ids
+    /// or map names: `sessions` and `maps` stay as they were, so these totals
+    /// serve metrics (leaderboards), not the session or map counts.
+    pub fn add_summed(&mut self, s: &SummedTotals) {
+        self.rounds += s.rounds;
+        self.kills += s.kills;
+        self.deaths += s.deaths;
+        self.headshots += s.headshots;
+        self.hits += s.hits;
+        self.shots += s.shots;
+        self.damage_given += s.damage_given;
+        self.damage_received += s.damage_received;
+        self.team_damage_given += s.team_damage_given;
+        self.team_damage_received += s.team_damage_received;
+        self.gibs += s.gibs;
+        self.self_kills += s.self_kills;
+        self.team_kills += s.team_kills;
+        self.xp += s.xp;
+        self.kill_assists += s.kill_assists;
+        self.kill_steals += s.kill_steals;
+        self.headshot_kills += s.headshot_kills;
+        self.objectives_stolen += s.objectives_stolen;
+        self.objectives_returned += s.objectives_returned;
+        self.dynamites_planted += s.dynamites_planted;
+        self.dynamites_defused += s.dynamites_defused;
+        self.times_revived += s.times_revived;
+        self.revives_given += s.revives_given;
+        self.repairs_constructions += s.repairs_constructions;
+        self.bullets_fired += s.bullets_fired;
+        self.time_played_s += s.time_played_s;
+        self.time_dead_s += s.time_dead_s;
+        self.useful_kills += s.useful_kills;
+        self.useless_kills += s.useless_kills;
+        self.denied_playtime_s += s.denied_playtime_s;
+        for (total, value) in self.multikills.iter_mut().zip([
+            s.multikill_2,
+            s.multikill_3,
+            s.multikill_4,
+            s.multikill_5,
+            s.multikill_6,
+        ]) {
+            *total += value;
+        }
+        self.best_spree = self.best_spree.max(s.best_spree);
+        self.worst_death_spree = self.worst_death_spree.max(s.worst_death_spree);
+        self.wins += s.wins;
+        self.losses += s.losses;
     }
 
     pub fn of<'a>(records: impl IntoIterator<Item = &'a PlayerRecord>) -> Self {

@@ -44,9 +44,23 @@ pub struct ExportedPlayer {
 impl Store {
     /// The whole history, for other tools and for round-trip checks.
     pub async fn export(&self) -> Result<Export, StoreError> {
+        self.export_where(|_| true).await
+    }
+
+    /// The named sessions only (unknown ids are left out), in the order they
+    /// were played: what an import touched, without reading years of rounds.
+    pub async fn export_sessions(&self, ids: &[String]) -> Result<Export, StoreError> {
+        let wanted: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        self.export_where(|id| wanted.contains(id)).await
+    }
+
+    async fn export_where(&self, keep: impl Fn(&str) -> bool) -> Result<Export, StoreError> {
         with_conn!(self, |conn, queries| {
             let mut sessions = Vec::new();
             for (id, source, started_at, ended_at) in queries::sessions_in_order(conn).await? {
+                if !keep(&id) {
+                    continue;
+                }
                 let mut rounds = Vec::new();
                 for row in queries::rounds_of_session(conn, &id).await? {
                     let mut players = queries::load_round_players(conn, row.id, ROUND_ONLY).await?;

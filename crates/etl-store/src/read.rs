@@ -3,9 +3,114 @@
 
 use std::collections::HashMap;
 
+use diesel::sql_types::{BigInt, Text};
+
 use crate::db::with_conn;
 use crate::models::{PlayerRow, RoundRow, StatsRow, WeaponRow};
 use crate::{Store, StoreError};
+
+/// A player's sums over the sessions a window holds whole (from
+/// `player_session_totals`): what [`PlayerRecord`]s of those rounds add up to.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct SummedTotals {
+    #[diesel(sql_type = BigInt)]
+    pub player_id: i64,
+    /// The player's last name, colour codes removed.
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// Sessions summed here (each whole for this player).
+    #[diesel(sql_type = BigInt)]
+    pub sessions: i64,
+    #[diesel(sql_type = BigInt)]
+    pub rounds: i64,
+    #[diesel(sql_type = BigInt)]
+    pub kills: i64,
+    #[diesel(sql_type = BigInt)]
+    pub deaths: i64,
+    #[diesel(sql_type = BigInt)]
+    pub headshots: i64,
+    #[diesel(sql_type = BigInt)]
+    pub hits: i64,
+    #[diesel(sql_type = BigInt)]
+    pub shots: i64,
+    #[diesel(sql_type = BigInt)]
+    pub damage_given: i64,
+    #[diesel(sql_type = BigInt)]
+    pub damage_received: i64,
+    #[diesel(sql_type = BigInt)]
+    pub team_damage_given: i64,
+    #[diesel(sql_type = BigInt)]
+    pub team_damage_received: i64,
+    #[diesel(sql_type = BigInt)]
+    pub gibs: i64,
+    #[diesel(sql_type = BigInt)]
+    pub self_kills: i64,
+    #[diesel(sql_type = BigInt)]
+    pub team_kills: i64,
+    #[diesel(sql_type = BigInt)]
+    pub xp: i64,
+    #[diesel(sql_type = BigInt)]
+    pub kill_assists: i64,
+    #[diesel(sql_type = BigInt)]
+    pub kill_steals: i64,
+    #[diesel(sql_type = BigInt)]
+    pub headshot_kills: i64,
+    #[diesel(sql_type = BigInt)]
+    pub objectives_stolen: i64,
+    #[diesel(sql_type = BigInt)]
+    pub objectives_returned: i64,
+    #[diesel(sql_type = BigInt)]
+    pub dynamites_planted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub dynamites_defused: i64,
+    #[diesel(sql_type = BigInt)]
+    pub times_revived: i64,
+    #[diesel(sql_type = BigInt)]
+    pub revives_given: i64,
+    #[diesel(sql_type = BigInt)]
+    pub repairs_constructions: i64,
+    #[diesel(sql_type = BigInt)]
+    pub bullets_fired: i64,
+    #[diesel(sql_type = BigInt)]
+    pub time_played_s: i64,
+    #[diesel(sql_type = BigInt)]
+    pub time_dead_s: i64,
+    #[diesel(sql_type = BigInt)]
+    pub useful_kills: i64,
+    #[diesel(sql_type = BigInt)]
+    pub useless_kills: i64,
+    #[diesel(sql_type = BigInt)]
+    pub denied_playtime_s: i64,
+    #[diesel(sql_type = BigInt)]
+    pub multikill_2: i64,
+    #[diesel(sql_type = BigInt)]
+    pub multikill_3: i64,
+    #[diesel(sql_type = BigInt)]
+    pub multikill_4: i64,
+    #[diesel(sql_type = BigInt)]
+    pub multikill_5: i64,
+    #[diesel(sql_type = BigInt)]
+    pub multikill_6: i64,
+    /// The longest killing spree of a single round.
+    #[diesel(sql_type = BigInt)]
+    pub best_spree: i64,
+    #[diesel(sql_type = BigInt)]
+    pub worst_death_spree: i64,
+    #[diesel(sql_type = BigInt)]
+    pub wins: i64,
+    #[diesel(sql_type = BigInt)]
+    pub losses: i64,
+}
+
+/// Everyone's play in a time window, cheap to read over years: sums for each
+/// player's sessions that lie wholly inside, and the raw rows of the rest
+/// (the sessions cut by the window's ends). Together they are exactly the
+/// rows [`Store::records`] gives for the window.
+#[derive(Debug, Clone, Default)]
+pub struct WindowTotals {
+    pub summed: Vec<SummedTotals>,
+    pub records: Vec<PlayerRecord>,
+}
 
 /// Which round-only player rows to read. Times are `YYYY-MM-DD HH:MM:SS`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -52,6 +157,31 @@ impl Store {
     }
 
     /// The weapon rows of these records, keyed by (round id, line index).
+    /// Round-only play of everyone (bots too when asked) in `[from, to)`, as
+    /// [`WindowTotals`]: a leaderboard over ten years reads a few thousand
+    /// sums instead of every player row.
+    pub async fn window_totals(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+        include_bots: bool,
+    ) -> Result<WindowTotals, StoreError> {
+        with_conn!(self, |conn, queries| {
+            let summed = queries::summed_totals(conn, from, to, include_bots).await?;
+            let records = queries::unsummed_records(conn, from, to, include_bots).await?;
+            Ok(WindowTotals { summed, records })
+        })
+    }
+
+    /// Sessions whose per-session totals do not match their raw rows: empty
+    /// unless something wrote rows behind the importer's back.
+    pub async fn session_totals_out_of_step(&self) -> Result<Vec<String>, StoreError> {
+        with_conn!(self, |conn, queries| queries::session_totals_out_of_step(
+            conn
+        )
+        .await)
+    }
+
     pub async fn weapons_of(
         &self,
         records: &[PlayerRecord],
@@ -59,8 +189,15 @@ impl Store {
         let mut round_ids: Vec<i64> = records.iter().map(|r| r.round.id).collect();
         round_ids.sort_unstable();
         round_ids.dedup();
-        let rows = with_conn!(self, |conn, queries| queries::weapon_rows(conn, &round_ids)
-            .await)?;
+        let mut player_ids: Vec<i64> = records.iter().map(|r| r.player.id).collect();
+        player_ids.sort_unstable();
+        player_ids.dedup();
+        let rows = with_conn!(self, |conn, queries| queries::weapon_rows(
+            conn,
+            &round_ids,
+            &player_ids
+        )
+        .await)?;
         let mut out: HashMap<(i64, i32), Vec<WeaponRow>> = HashMap::new();
         for row in rows {
             out.entry((row.round_id, row.line_index))

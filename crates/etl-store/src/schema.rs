@@ -95,6 +95,54 @@ diesel::table! {
 }
 
 diesel::table! {
+    player_session_totals (session_id, player_id) {
+        session_id -> Text,
+        player_id -> Int8,
+        first_played -> Text,
+        last_played -> Text,
+        rounds -> Int8,
+        kills -> Int8,
+        deaths -> Int8,
+        headshots -> Int8,
+        hits -> Int8,
+        shots -> Int8,
+        damage_given -> Int8,
+        damage_received -> Int8,
+        team_damage_given -> Int8,
+        team_damage_received -> Int8,
+        gibs -> Int8,
+        self_kills -> Int8,
+        team_kills -> Int8,
+        xp -> Int8,
+        kill_assists -> Int8,
+        kill_steals -> Int8,
+        headshot_kills -> Int8,
+        objectives_stolen -> Int8,
+        objectives_returned -> Int8,
+        dynamites_planted -> Int8,
+        dynamites_defused -> Int8,
+        times_revived -> Int8,
+        revives_given -> Int8,
+        repairs_constructions -> Int8,
+        bullets_fired -> Int8,
+        time_played_s -> Int8,
+        time_dead_s -> Int8,
+        useful_kills -> Int8,
+        useless_kills -> Int8,
+        denied_playtime_s -> Int8,
+        multikill_2 -> Int8,
+        multikill_3 -> Int8,
+        multikill_4 -> Int8,
+        multikill_5 -> Int8,
+        multikill_6 -> Int8,
+        best_spree -> Int8,
+        worst_death_spree -> Int8,
+        wins -> Int8,
+        losses -> Int8,
+    }
+}
+
+diesel::table! {
     players (id) {
         id -> Int8,
         guid -> Text,
@@ -183,6 +231,8 @@ diesel::joinable!(player_names -> players (player_id));
 diesel::joinable!(player_round_stats -> players (player_id));
 diesel::joinable!(player_round_stats -> rounds (round_id));
 diesel::joinable!(player_round_weapons -> rounds (round_id));
+diesel::joinable!(player_session_totals -> players (player_id));
+diesel::joinable!(player_session_totals -> sessions (session_id));
 diesel::joinable!(processed_files -> rounds (round_id));
 diesel::joinable!(round_files -> rounds (round_id));
 diesel::joinable!(rounds -> sessions (session_id));
@@ -196,6 +246,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     player_names,
     player_round_stats,
     player_round_weapons,
+    player_session_totals,
     players,
     processed_files,
     round_files,

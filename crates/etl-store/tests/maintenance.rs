@@ -82,6 +82,10 @@ async fn a_migrated_database_passes_the_schema_check(db: &TestDb) {
         [
             ("20261203000001", Some("2026-12-03-000001_initial")),
             ("20261203000002", Some("2026-12-03-000002_scale_indexes")),
+            (
+                "20261203000003",
+                Some("2026-12-03-000003_player_session_totals")
+            ),
         ]
     );
     assert!(report.migrations.iter().all(|m| m.applied && m.embedded));
@@ -100,7 +104,7 @@ async fn an_empty_database_fails_the_schema_check(db: &TestDb) {
         .unwrap();
     let report = store.check_schema().await.unwrap();
     assert!(!report.is_ok());
-    assert_eq!(report.pending().count(), 2);
+    assert_eq!(report.pending().count(), 3);
     assert_eq!(report.missing().count(), TABLES.len() + VIEWS.len());
 
     // Migrated, plus a table of someone else's, minus the view.

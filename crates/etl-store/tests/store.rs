@@ -48,6 +48,7 @@ on_both_backends!(
     sessions_split_on_gaps_and_cross_midnight,
     corpus_round_trips_to_its_truth,
     the_classic_view_has_one_row_per_player_round,
+    session_totals_follow_every_import,
 );
 
 fn sample_night() -> Vec<PathBuf> {
@@ -484,4 +485,106 @@ fn winner_of(file: &str) -> &'static str {
     let path = repo_root().join("testdata/sample-night").join(file);
     let round = etl_parser::Round::parse_named(file, &std::fs::read(path).unwrap()).unwrap();
     round.header.winner.unwrap().as_str()
+}
+
+/// The per-session totals follow every import, and a window's sums plus its
+/// unsummed rows are exactly the window's rows.
+async fn session_totals_follow_every_import(db: &TestDb) {
+    let store = db.open().await;
+    let files = sample_night();
+    // Round 2s first (they wait), a late round 1 that renames the session, then the rest.
+    let (round2, round1): (Vec<_>, Vec<_>) = files
+        .iter()
+        .cloned()
+        .partition(|p| p.to_string_lossy().ends_with("round-2.txt"));
+    import_all(&store, &round2).await;
+    assert_eq!(
+        store.session_totals_out_of_step().await.unwrap(),
+        Vec::<String>::new()
+    );
+    import_all(&store, &round1).await;
+    assert_eq!(
+        store.session_totals_out_of_step().await.unwrap(),
+        Vec::<String>::new()
+    );
+    // A second night under other names, one file of it in a batch of its own.
+    let second: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|path| {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            (
+                format!("2025-11-10{}", &name[10..]),
+                std::fs::read(path).unwrap(),
+            )
+        })
+        .collect();
+    let inputs: Vec<(&str, &[u8])> = second
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    store.import_files(&inputs).await.unwrap();
+    assert_eq!(
+        store.session_totals_out_of_step().await.unwrap(),
+        Vec::<String>::new()
+    );
+
+    let sum = |records: &[etl_store::PlayerRecord]| {
+        let mut by_player: std::collections::BTreeMap<i64, [i64; 6]> = Default::default();
+        for r in records {
+            let t = by_player.entry(r.player.id).or_default();
+            t[0] += 1;
+            t[1] += r.stats.kills;
+            t[2] += r.stats.damage_given;
+            t[3] += r.stats.time_played_s;
+            t[4] = t[4].max(r.stats.killing_spree);
+            t[5] += r.stats.revives_given.unwrap_or(0);
+        }
+        by_player
+    };
+    let played: Vec<String> = store
+        .records(&etl_store::RecordFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.round.played_at.clone())
+        .collect();
+    let middle = played[played.len() / 3].clone();
+    // Whole history, cut inside the first night, from a cut, up to a cut, nothing.
+    let windows = [
+        (None, None),
+        (Some(middle.clone()), None),
+        (None, Some(middle.clone())),
+        (Some(middle.clone()), Some("2025-11-10 21:00:00".to_owned())),
+        (Some("2030-01-01 00:00:00".to_owned()), None),
+    ];
+    for (from, to) in windows {
+        let rows = store
+            .records(&etl_store::RecordFilter {
+                from: from.clone(),
+                to: to.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let expected = sum(&rows);
+        let window = store
+            .window_totals(from.as_deref(), to.as_deref(), false)
+            .await
+            .unwrap();
+        let mut got = sum(&window.records);
+        for s in &window.summed {
+            let t = got.entry(s.player_id).or_default();
+            t[0] += s.rounds;
+            t[1] += s.kills;
+            t[2] += s.damage_given;
+            t[3] += s.time_played_s;
+            t[4] = t[4].max(s.best_spree);
+            t[5] += s.revives_given;
+        }
+        assert_eq!(got, expected, "window {from:?}..{to:?}");
+        if from.is_some() && to.is_none() && from.as_deref() == Some(middle.as_str()) {
+            assert!(!window.records.is_empty(), "a cut night leaves raw rows");
+            assert!(!window.summed.is_empty(), "the second night is summed");
+        }
+    }
 }

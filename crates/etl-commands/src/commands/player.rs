@@ -152,15 +152,6 @@ fn player_filter(player: &PlayerRef, window: &Window) -> RecordFilter {
 }
 
 /// Everyone's rows in the window (no bots).
-fn window_filter(window: &Window) -> RecordFilter {
-    let (from, to) = window.bounds();
-    RecordFilter {
-        from,
-        to,
-        ..RecordFilter::default()
-    }
-}
-
 /// Everyone's rows (no bots) from his first round in the window to his last.
 fn span_filter(subject: &Subject) -> RecordFilter {
     let (from, to) = subject.window.bounds();
@@ -1329,7 +1320,16 @@ fn best_rounds(records: &[PlayerRecord]) -> String {
 // player_efficiency, player_combat, player_support
 
 async fn player_efficiency(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, CommandError> {
-    let everyone = Totals::of(&ctx.store.records(&window_filter(&subject.window)).await?);
+    // Everyone's sums over years: per-session totals, raw rows at the window's ends.
+    let (from, to) = subject.window.bounds();
+    let window = ctx
+        .store
+        .window_totals(from.as_deref(), to.as_deref(), false)
+        .await?;
+    let mut everyone = Totals::of(&window.records);
+    for summed in &window.summed {
+        everyone.add_summed(summed);
+    }
     let rows = efficiency_rows(&subject.totals, &everyone);
     Ok(Reply::builder(subject.title("efficiency"))
         .description(format!(

@@ -87,6 +87,13 @@ pub(crate) async fn table_row_counts(
             "discord_links",
             discord_links::table.count().get_result(conn).await?,
         ),
+        (
+            "player_session_totals",
+            crate::schema::player_session_totals::table
+                .count()
+                .get_result(conn)
+                .await?,
+        ),
     ])
 }
 
@@ -114,4 +121,44 @@ pub(crate) async fn run_outside_transaction(conn: &mut Conn, sql: &str) -> Resul
     use diesel_async::SimpleAsyncConnection;
     conn.batch_execute(sql).await?;
     Ok(())
+}
+
+/// A single text from `sql` (a query giving one row with a TEXT `value`).
+pub(crate) async fn single_text(conn: &mut Conn, sql: &str) -> Result<String, StoreError> {
+    #[derive(diesel::QueryableByName)]
+    struct SingleText {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let row: SingleText = diesel::sql_query(sql).get_result(conn).await?;
+    Ok(row.value)
+}
+
+/// The columns of a table from `sql` (see [`crate::backup::columns_sql`]).
+pub(crate) async fn table_columns(
+    conn: &mut Conn,
+    sql: &str,
+) -> Result<Vec<crate::backup::CatalogColumn>, StoreError> {
+    Ok(diesel::sql_query(sql).load(conn).await?)
+}
+
+/// Every project table's rows (see [`crate::backup::dump_sql`]), all read in
+/// one transaction so they agree with each other.
+pub(crate) async fn dump_tables(
+    conn: &mut Conn,
+    backend: crate::BackendKind,
+) -> Result<Vec<crate::backup::TableRows<'static>>, StoreError> {
+    conn.transaction(async |conn| {
+        if let Some(sql) = crate::backup::snapshot_sql(backend) {
+            diesel::sql_query(sql).execute(conn).await?;
+        }
+        let mut tables = Vec::with_capacity(crate::TABLES.len());
+        for table in crate::TABLES {
+            let columns = table_columns(conn, &crate::backup::columns_sql(backend, table)).await?;
+            let rows = single_text(conn, &crate::backup::dump_sql(backend, table, &columns)).await?;
+            tables.push(crate::backup::TableRows::new(table, &columns, rows));
+        }
+        Ok(tables)
+    })
+    .await
 }

@@ -12,6 +12,11 @@ pub(crate) mod postgres {
     /// per statement.
     const MULTI_ROW: bool = true;
 
+    /// The n-th bound parameter in raw SQL (from 1).
+    fn param(n: usize) -> String {
+        format!("${n}")
+    }
+
     /// Runs one statement that owns its values (a multi-row INSERT, an upsert).
     async fn execute_owned<Q>(conn: &mut Conn, query: Q) -> Result<usize, StoreError>
     where
@@ -70,6 +75,11 @@ pub(crate) mod sqlite {
     /// text every time) and the hop to the connection's blocking thread: run
     /// prepared one-row statements, many per hop.
     const MULTI_ROW: bool = false;
+
+    /// The n-th bound parameter in raw SQL (SQLite numbers them by position).
+    fn param(_n: usize) -> String {
+        "?".to_owned()
+    }
 
     /// Runs one statement that owns its values on diesel's own SQLite
     /// connection, in the wrapper's blocking task (diesel-async's wrapper has

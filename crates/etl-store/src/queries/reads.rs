@@ -37,13 +37,117 @@ pub(crate) async fn records(conn: &mut Conn, filter: &crate::read::RecordFilter)
         .collect())
 }
 
-pub(crate) async fn weapon_rows(conn: &mut Conn, round_ids: &[i64]) -> Result<Vec<WeaponRow>, StoreError> {
+/// Per player, the sums of his `player_session_totals` rows wholly inside `[from, to)`.
+pub(crate) async fn summed_totals(
+    conn: &mut Conn,
+    from: Option<&str>,
+    to: Option<&str>,
+    include_bots: bool,
+) -> Result<Vec<crate::read::SummedTotals>, StoreError> {
+    use diesel::sql_types::Text;
+    const SELECT: &str = "SELECT t.player_id AS player_id, p.last_clean_name AS name, COUNT(*) AS sessions, CAST(SUM(t.rounds) AS BIGINT) AS rounds, CAST(SUM(t.kills) AS BIGINT) AS kills, CAST(SUM(t.deaths) AS BIGINT) AS deaths, CAST(SUM(t.headshots) AS BIGINT) AS headshots, CAST(SUM(t.hits) AS BIGINT) AS hits, CAST(SUM(t.shots) AS BIGINT) AS shots, CAST(SUM(t.damage_given) AS BIGINT) AS damage_given, CAST(SUM(t.damage_received) AS BIGINT) AS damage_received, CAST(SUM(t.team_damage_given) AS BIGINT) AS team_damage_given, CAST(SUM(t.team_damage_received) AS BIGINT) AS team_damage_received, CAST(SUM(t.gibs) AS BIGINT) AS gibs, CAST(SUM(t.self_kills) AS BIGINT) AS self_kills, CAST(SUM(t.team_kills) AS BIGINT) AS team_kills, CAST(SUM(t.xp) AS BIGINT) AS xp, CAST(SUM(t.kill_assists) AS BIGINT) AS kill_assists, CAST(SUM(t.kill_steals) AS BIGINT) AS kill_steals, CAST(SUM(t.headshot_kills) AS BIGINT) AS headshot_kills, CAST(SUM(t.objectives_stolen) AS BIGINT) AS objectives_stolen, CAST(SUM(t.objectives_returned) AS BIGINT) AS objectives_returned, CAST(SUM(t.dynamites_planted) AS BIGINT) AS dynamites_planted, CAST(SUM(t.dynamites_defused) AS BIGINT) AS dynamites_defused, CAST(SUM(t.times_revived) AS BIGINT) AS times_revived, CAST(SUM(t.revives_given) AS BIGINT) AS revives_given, CAST(SUM(t.repairs_constructions) AS BIGINT) AS repairs_constructions, CAST(SUM(t.bullets_fired) AS BIGINT) AS bullets_fired, CAST(SUM(t.time_played_s) AS BIGINT) AS time_played_s, CAST(SUM(t.time_dead_s) AS BIGINT) AS time_dead_s, CAST(SUM(t.useful_kills) AS BIGINT) AS useful_kills, CAST(SUM(t.useless_kills) AS BIGINT) AS useless_kills, CAST(SUM(t.denied_playtime_s) AS BIGINT) AS denied_playtime_s, CAST(SUM(t.multikill_2) AS BIGINT) AS multikill_2, CAST(SUM(t.multikill_3) AS BIGINT) AS multikill_3, CAST(SUM(t.multikill_4) AS BIGINT) AS multikill_4, CAST(SUM(t.multikill_5) AS BIGINT) AS multikill_5, CAST(SUM(t.multikill_6) AS BIGINT) AS multikill_6, MAX(t.best_spree) AS best_spree, MAX(t.worst_death_spree) AS worst_death_spree, CAST(SUM(t.wins) AS BIGINT) AS wins, CAST(SUM(t.losses) AS BIGINT) AS losses FROM player_session_totals t JOIN players p ON p.id = t.player_id";
+    let mut conditions = Vec::new();
+    let mut binds = Vec::new();
+    if let Some(from) = from {
+        binds.push(from);
+        conditions.push(format!("t.first_played >= {}", param(binds.len())));
+    }
+    if let Some(to) = to {
+        binds.push(to);
+        conditions.push(format!("t.last_played < {}", param(binds.len())));
+    }
+    if !include_bots {
+        conditions.push("NOT p.is_bot".to_owned());
+    }
+    let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
+    let sql = format!("{SELECT}{filter} GROUP BY t.player_id, p.last_clean_name ORDER BY t.player_id");
+    let mut query = diesel::sql_query(sql).into_boxed();
+    for value in binds {
+        query = query.bind::<Text, _>(value);
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// The round-only rows in `[from, to)` that [`summed_totals`] leaves out: those
+/// of a player's session cut by an end of the window, and of rounds without a
+/// session.
+pub(crate) async fn unsummed_records(
+    conn: &mut Conn,
+    from: Option<&str>,
+    to: Option<&str>,
+    include_bots: bool,
+) -> Result<Vec<crate::read::PlayerRecord>, StoreError> {
+    use crate::models::PlayerRow;
+    use crate::schema::player_session_totals as totals;
+    let mut cut = totals::table.select((totals::session_id, totals::player_id)).into_boxed();
+    match (from, to) {
+        (None, None) => cut = cut.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("1 = 0")),
+        (Some(from), None) => cut = cut.filter(totals::last_played.ge(from.to_owned())).filter(totals::first_played.lt(from.to_owned())),
+        (None, Some(to)) => cut = cut.filter(totals::first_played.lt(to.to_owned())).filter(totals::last_played.ge(to.to_owned())),
+        (Some(from), Some(to)) => {
+            cut = cut
+                .filter(totals::last_played.ge(from.to_owned()))
+                .filter(totals::first_played.lt(to.to_owned()))
+                .filter(totals::first_played.lt(from.to_owned()).or(totals::last_played.ge(to.to_owned())));
+        }
+    }
+    let cut: std::collections::HashSet<(String, i64)> = cut.load::<(String, i64)>(conn).await?.into_iter().collect();
+    let mut sessions: Vec<&str> = cut.iter().map(|(session, _)| session.as_str()).collect();
+    sessions.sort_unstable();
+    sessions.dedup();
+    // The rounds first (few: the cut sessions), then their rows by key.
+    let mut round_ids = rounds::table
+        .filter(rounds::session_id.is_null().or(rounds::session_id.eq_any(sessions)))
+        .select(rounds::id)
+        .into_boxed();
+    if let Some(from) = from {
+        round_ids = round_ids.filter(rounds::played_at.ge(from.to_owned()));
+    }
+    if let Some(to) = to {
+        round_ids = round_ids.filter(rounds::played_at.lt(to.to_owned()));
+    }
+    let round_ids: Vec<i64> = round_ids.load(conn).await?;
+    if round_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = player_round_stats::table
+        .inner_join(rounds::table)
+        .inner_join(players::table)
+        .filter(player_round_stats::kind.eq(ROUND_ONLY))
+        .filter(player_round_stats::round_id.eq_any(round_ids))
+        .select((RoundRow::as_select(), PlayerRow::as_select(), StatsRow::as_select()))
+        .into_boxed();
+    if !include_bots {
+        query = query.filter(players::is_bot.eq(false));
+    }
+    let rows: Vec<(RoundRow, PlayerRow, StatsRow)> = query
+        .order((rounds::played_at.asc(), rounds::id.asc(), player_round_stats::line_index.asc()))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(round, player, _)| match &round.session_id {
+            None => true,
+            Some(session) => cut.contains(&(session.clone(), player.id)),
+        })
+        .map(|(round, player, stats)| crate::read::PlayerRecord { round, player, stats })
+        .collect())
+}
+
+pub(crate) async fn weapon_rows(conn: &mut Conn, round_ids: &[i64], player_ids: &[i64]) -> Result<Vec<WeaponRow>, StoreError> {
     let mut out = Vec::new();
     // Bounded IN lists: SQLite caps bound parameters per statement.
     for chunk in round_ids.chunks(900) {
+        // Only the asked players' lines: a round holds a dozen players' weapons.
+        let theirs = player_round_stats::table
+            .filter(player_round_stats::round_id.eq(player_round_weapons::round_id))
+            .filter(player_round_stats::kind.eq(player_round_weapons::kind))
+            .filter(player_round_stats::line_index.eq(player_round_weapons::line_index))
+            .filter(player_round_stats::player_id.eq_any(player_ids));
         let rows: Vec<WeaponRow> = player_round_weapons::table
             .filter(player_round_weapons::kind.eq(ROUND_ONLY))
             .filter(player_round_weapons::round_id.eq_any(chunk))
+            .filter(diesel::dsl::exists(theirs))
             .select(WeaponRow::as_select())
             .load(conn)
             .await?;
