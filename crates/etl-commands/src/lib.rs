@@ -12,6 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use cards::round_card;
+pub use commands::ops::alert_card;
 pub use error::CommandError;
 pub use registry::{ArgKind, ArgSpec, COMMANDS, Category, CommandSpec};
 pub use reply::{Align, Attachment, Field, Page, Reply, ReplyBuilder, Table};
@@ -50,6 +51,13 @@ pub struct SyncSummary {
     pub errors: Vec<String>,
 }
 
+/// What only the running bot knows about itself: the full health report
+/// (sources and gateway included) and its metrics. The bot implements it.
+pub trait Operations: Send + Sync {
+    fn health(&self) -> BoxFuture<'_, etl_ops::HealthReport>;
+    fn metrics(&self) -> etl_ops::MetricsSummary;
+}
+
 /// Who asked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Caller {
@@ -64,6 +72,8 @@ pub struct Settings {
     pub min_rounds: usize,
     /// Where `backup_database` writes.
     pub backup_dir: std::path::PathBuf,
+    /// What `health` checks against when the bot is not running.
+    pub health: etl_ops::HealthSettings,
 }
 
 impl Default for Settings {
@@ -71,6 +81,7 @@ impl Default for Settings {
         Self {
             min_rounds: 5,
             backup_dir: std::path::PathBuf::from("backups"),
+            health: etl_ops::HealthSettings::default(),
         }
     }
 }
@@ -82,6 +93,8 @@ pub struct Context<'a> {
     pub caller: Caller,
     pub session: Option<&'a dyn SessionController>,
     pub sync: Option<&'a dyn SyncService>,
+    /// The running bot's health and metrics; `None` outside it (`etl-bot ask`).
+    pub ops: Option<&'a dyn Operations>,
     /// The server's local time now (windows like `today` are relative to it).
     pub now: jiff::civil::DateTime,
 }

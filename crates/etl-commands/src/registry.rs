@@ -675,6 +675,25 @@ pub const COMMANDS: &[CommandSpec] = &[
         [],
         admin
     ),
+    command!(
+        "health",
+        [],
+        Admin,
+        "Whether the bot is well: database, sources, Discord, disk (details for admins)",
+        "!health",
+        ["!health"],
+        []
+    ),
+    command!(
+        "metrics",
+        [],
+        Admin,
+        "Files fetched and imported, command and posting latency, reconnects, uptime",
+        "!metrics",
+        ["!metrics"],
+        [],
+        admin
+    ),
     // General
     command!(
         "help",

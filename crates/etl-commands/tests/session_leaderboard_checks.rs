@@ -122,6 +122,7 @@ async fn with_settings(store: &Store, settings: &Settings, line: &str) -> Reply 
         caller: Caller::default(),
         session: None,
         sync: None,
+        ops: None,
         now: support::now(),
     };
     etl_commands::run(&ctx, line).await.unwrap()
@@ -616,6 +617,7 @@ async fn session_start_end_and_status_go_through_the_live_bot() {
         },
         session: Some(&bot),
         sync: None,
+        ops: None,
         now: support::now(),
     };
     let run = |line: &'static str, is_admin: bool| {

@@ -1,6 +1,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use etl_parser::FileKind;
@@ -64,6 +64,9 @@ pub enum IngestEvent {
         pairing: Pairing,
         /// From the file's modification time to the commit.
         latency: Duration,
+        /// The file's modification time, for latencies measured later (the
+        /// bot's file-to-post); `None` when the file system did not say.
+        modified: Option<SystemTime>,
     },
     /// A complete file could not be read; it is recorded and not retried.
     Failed {
@@ -85,6 +88,72 @@ pub struct PollReport {
     /// Files seen but not yet complete (or waiting for a retry).
     pub waiting: usize,
     pub errors: Vec<String>,
+}
+
+/// What the monitor knows about one source, for health checks and metrics.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SourceStatus {
+    pub name: String,
+    /// When a look at the source (a listing) last went through.
+    pub last_success: Option<jiff::Timestamp>,
+    /// The last listing or download that failed: when, and why.
+    pub last_error: Option<(jiff::Timestamp, String)>,
+    /// Failures since the last success; 0 while the source answers.
+    pub consecutive_failures: u32,
+    /// Files downloaded whole into the local folder.
+    pub fetched: u64,
+    /// Files imported as rounds.
+    pub imported: u64,
+    /// Complete files the store could not read (recorded, never retried).
+    pub failed: u64,
+}
+
+impl SourceStatus {
+    /// True while the last look at the source failed.
+    pub fn is_failing(&self) -> bool {
+        self.consecutive_failures > 0
+    }
+}
+
+/// The monitor's per-source status, shared: every clone sees the same
+/// numbers, so the health check and the metrics read what the poller writes
+/// without waiting for it.
+#[derive(Debug, Clone, Default)]
+pub struct MonitorStatus {
+    sources: Arc<Mutex<Vec<SourceStatus>>>,
+}
+
+impl MonitorStatus {
+    fn new(sources: &[NamedSource]) -> Self {
+        let sources = sources
+            .iter()
+            .map(|s| SourceStatus {
+                name: s.name.clone(),
+                ..SourceStatus::default()
+            })
+            .collect();
+        Self {
+            sources: Arc::new(Mutex::new(sources)),
+        }
+    }
+
+    /// Every configured source as it is now, in configuration order.
+    pub fn snapshot(&self) -> Vec<SourceStatus> {
+        self.sources
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Changes the status of a configured source (others, like a stray folder
+    /// found by `recover_local`, are not tracked).
+    fn update(&self, source: &str, change: impl FnOnce(&mut SourceStatus)) {
+        let mut sources = self.sources.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(status) = sources.iter_mut().find(|s| s.name == source) {
+            change(status);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -128,6 +197,7 @@ pub struct Monitor {
     file_backoff: HashMap<(String, String), Backoff>,
     source_backoff: HashMap<String, Backoff>,
     events: Option<mpsc::UnboundedSender<IngestEvent>>,
+    status: MonitorStatus,
 }
 
 impl std::fmt::Debug for Monitor {
@@ -154,6 +224,7 @@ impl Monitor {
             .collect();
         Ok(Self {
             store,
+            status: MonitorStatus::new(&sources),
             sources,
             config,
             processed,
@@ -178,6 +249,12 @@ impl Monitor {
 
     pub fn sources(&self) -> &[NamedSource] {
         &self.sources
+    }
+
+    /// A handle on the per-source status that stays valid after `run` takes
+    /// the monitor.
+    pub fn status(&self) -> MonitorStatus {
+        self.status.clone()
     }
 
     fn emit(&self, event: IngestEvent) {
@@ -273,6 +350,10 @@ impl Monitor {
         let listing = blocking(move || source.list()).await;
         let files = match listing {
             Ok(files) => {
+                self.status.update(&named.name, |status| {
+                    status.last_success = Some(jiff::Timestamp::now());
+                    status.consecutive_failures = 0;
+                });
                 if self.source_backoff.remove(&named.name).is_some() {
                     self.emit(IngestEvent::SourceUp {
                         source: named.name.clone(),
@@ -317,6 +398,8 @@ impl Monitor {
             }
             match self.fetch(named, &file, settled).await {
                 Ok(Some(path)) => {
+                    self.status
+                        .update(&named.name, |status| status.fetched += 1);
                     self.file_backoff.remove(&key);
                     let modified =
                         SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(file.mtime));
@@ -351,6 +434,10 @@ impl Monitor {
             Backoff::after_failure(previous, self.config.max_backoff),
         );
         report.errors.push(format!("{}: {error}", named.name));
+        self.status.update(&named.name, |status| {
+            status.last_error = Some((jiff::Timestamp::now(), error.to_string()));
+            status.consecutive_failures = status.consecutive_failures.saturating_add(1);
+        });
         if previous.is_none() {
             self.emit(IngestEvent::SourceDown {
                 source: named.name.clone(),
@@ -422,6 +509,7 @@ impl Monitor {
                 pairing,
             }) => {
                 self.processed.insert(name.to_owned());
+                self.status.update(source, |status| status.imported += 1);
                 report.imported.push(file.clone());
                 let latency = modified.and_then(|m| m.elapsed().ok()).unwrap_or_default();
                 self.emit(IngestEvent::NewRound {
@@ -431,11 +519,13 @@ impl Monitor {
                     session_id,
                     pairing,
                     latency,
+                    modified,
                 });
             }
             Ok(ImportOutcome::Failed { error, .. } | ImportOutcome::Refused { error, .. }) => {
                 // Recorded by the store; a complete file that cannot be read is not retried.
                 self.processed.insert(name.to_owned());
+                self.status.update(source, |status| status.failed += 1);
                 report.failed.push(error.clone());
                 self.emit(IngestEvent::Failed {
                     source: source.to_owned(),

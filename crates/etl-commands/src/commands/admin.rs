@@ -153,6 +153,7 @@ fn holds(name: &str) -> &'static str {
         "session_teams" => "squad rosters of each session",
         "team_history" => "each player's squad in each session",
         "discord_links" => "Discord accounts linked to players",
+        "player_session_totals" => "each player's sums per session, for leaderboards over years",
         "player_comprehensive_stats" => "one row per player round, for SQL dashboards",
         _ => "",
     }

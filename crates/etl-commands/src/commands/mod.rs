@@ -3,6 +3,7 @@
 mod admin;
 mod general;
 mod leaderboard;
+pub(crate) mod ops;
 mod player;
 mod session;
 mod sync;
@@ -79,6 +80,7 @@ pub(crate) async fn dispatch(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply
         name if leaderboard::handles(name) => leaderboard::run(ctx, call).await,
         name if sync::handles(name) => sync::run(ctx, call).await,
         name if admin::handles(name) => admin::run(ctx, call).await,
+        name if ops::handles(name) => ops::run(ctx, call).await,
         name => Err(CommandError::Unavailable(format!(
             "`{name}` has no handler yet"
         ))),

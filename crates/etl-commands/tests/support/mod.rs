@@ -16,6 +16,7 @@ pub fn settings() -> Settings {
         min_rounds: 2,
         backup_dir: std::env::temp_dir()
             .join(format!("etl-commands-backups-{}", std::process::id())),
+        ..Settings::default()
     }
 }
 
@@ -42,6 +43,7 @@ pub async fn reply(store: &Store, line: &str) -> Result<Reply, etl_commands::Com
         },
         session: None,
         sync: None,
+        ops: None,
         now: now(),
     };
     etl_commands::run(&ctx, line).await
