@@ -134,7 +134,7 @@ impl std::fmt::Debug for Backend {
 
 /// SQLite is one file with one writer: wait for the lock instead of failing,
 /// and let readers go on while a round is written.
-const SQLITE_SETUP: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+pub(crate) const SQLITE_SETUP: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
 
 /// The SQLite file a `sqlite://PATH` URL names.
@@ -151,7 +151,7 @@ pub(crate) async fn connect(url: &str) -> Result<Backend, StoreError> {
             .build()
             .map_err(|e| StoreError::pool(url, e))?;
         // Fail now, with the URL in the message, rather than at the first query.
-        drop(pool.get().await.map_err(|e| StoreError::pool(url, e))?);
+        drop(checkout(url, pool.get()).await?);
         Ok(Backend::Postgres(pool))
     } else if let Some(path) = sqlite_path(url) {
         let mut config = ManagerConfig::<SqliteConn>::default();
@@ -228,16 +228,36 @@ impl Backend {
     }
 }
 
+/// How long getting a PostgreSQL connection may take before the database
+/// counts as not answering. A healthy server hands one over in milliseconds;
+/// one that hangs without closing anything (a stalled disk, a paused VM, a
+/// connection left half open by a network cut) would otherwise hold every
+/// command and import that asks, for as long as it hangs.
+const CHECKOUT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A pooled PostgreSQL connection within [`CHECKOUT_TIMEOUT`]: checking an
+/// idle one (deadpool's `SELECT 1`) or opening a new one. A connection
+/// abandoned halfway is dropped by the pool, never handed on.
+pub(crate) async fn checkout<T, E: std::fmt::Display>(
+    label: &str,
+    get: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(CHECKOUT_TIMEOUT, get).await {
+        Ok(got) => got.map_err(|e| StoreError::pool(label, e)),
+        Err(_) => Err(StoreError::pool(
+            label,
+            format!("no answer within {} s", CHECKOUT_TIMEOUT.as_secs()),
+        )),
+    }
+}
+
 /// Runs one query body against whichever backend the store has. The body is
 /// compiled once per backend, so every query is written once.
 macro_rules! with_conn {
     ($store:expr, |$conn:ident, $queries:ident| $body:expr) => {
         match &$store.backend {
             $crate::db::Backend::Postgres(pool) => {
-                let mut pooled = pool
-                    .get()
-                    .await
-                    .map_err(|e| $crate::StoreError::pool("postgres", e))?;
+                let mut pooled = $crate::db::checkout("postgres", pool.get()).await?;
                 let $conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
                 #[allow(unused_imports)]
                 use $crate::queries::postgres as $queries;

@@ -28,6 +28,13 @@ pub enum StoreError {
 
     #[error("cannot back up the database: {0}")]
     Backup(String),
+
+    #[error("cannot restore: {0}")]
+    Restore(String),
+
+    /// Restoring under a running bot would leave it with what it read before.
+    #[error("{0} is in use by other connections: stop the bot first")]
+    InUse(String),
 }
 
 impl StoreError {

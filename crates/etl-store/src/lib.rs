@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod backup;
 mod db;
 mod error;
 mod export;
@@ -14,6 +15,10 @@ pub mod schema;
 pub mod testing;
 mod time;
 
+pub use backup::{
+    BackupFile, BackupInfo, BackupName, RestoreOptions, RestoreReport, database_in_use,
+    inspect_backup, list_backups, prune_backups, restore,
+};
 pub use db::{BackendKind, sqlite_path};
 pub use error::{StoreError, redact};
 pub use export::{Export, ExportedPlayer, ExportedRound, ExportedSession};
@@ -22,7 +27,7 @@ pub use info::DbInfo;
 pub use maintenance::{
     BackupFormat, BackupReport, MigrationState, SchemaObject, SchemaReport, TABLES, VIEWS,
 };
-pub use read::{KnownName, PlayerRecord, RecordFilter, SessionRow};
+pub use read::{KnownName, PlayerRecord, RecordFilter, SessionRow, SummedTotals, WindowTotals};
 
 /// The embedded default database: a SQLite file in the working folder.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://etl.db";

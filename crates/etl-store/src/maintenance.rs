@@ -2,12 +2,12 @@
 //! VACUUM, and the import log.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use diesel::migration::MigrationSource;
 use serde::Serialize;
 
+use crate::backup::{TablesJson, publish, unused_paths, verify_pg_dump, verify_sqlite_copy};
 use crate::db::with_conn;
 use crate::export::Export;
 use crate::models::ProcessedFile;
@@ -17,10 +17,10 @@ use crate::{BackendKind, Store, StoreError, sqlite_path};
 use crate::db::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 
 /// Where diesel's migration harness records what it applied.
-const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
+pub(crate) const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
 
 /// Every table the project keeps, in the order [`Store::table_counts`] gives them.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 12] = [
     "sessions",
     "rounds",
     "round_files",
@@ -32,6 +32,7 @@ pub const TABLES: [&str; 11] = [
     "session_teams",
     "team_history",
     "discord_links",
+    "player_session_totals",
 ];
 
 /// Every view the project keeps (for SQL dashboards).
@@ -240,7 +241,9 @@ impl Store {
     /// Writes a consistent backup into `dir` (created when missing) as
     /// `etl-YYYYMMDD-HHMMSS.{db,sql,json}` (UTC), then reads it back and counts
     /// its rounds. SQLite: `VACUUM INTO`. PostgreSQL: `pg_dump`, or the JSON
-    /// of [`Store::logical_export`] when `pg_dump` is not installed.
+    /// of [`Store::logical_export`] when `pg_dump` is not installed. The file
+    /// is written as `NAME.partial` and gets its name only once checked, so a
+    /// backup under its name is always whole.
     pub async fn backup(&self, dir: &Path) -> Result<BackupReport, StoreError> {
         self.backup_with(dir, Path::new("pg_dump")).await
     }
@@ -254,20 +257,24 @@ impl Store {
     ) -> Result<BackupReport, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Backup(format!("cannot create {}: {e}", dir.display())))?;
-        let stamp = jiff::Timestamp::now().strftime("%Y%m%d-%H%M%S").to_string();
         let (path, format, rounds) = match self.backend() {
             BackendKind::Sqlite => {
-                let path = unused_path(dir, &stamp, "db");
-                let rounds = self.sqlite_backup(&path).await?;
+                let (path, partial) = unused_paths(dir, BackupFormat::SqliteFile);
+                let rounds = self.sqlite_backup(&partial).await?;
+                publish(&partial, &path)?;
                 (path, BackupFormat::SqliteFile, rounds)
             }
             BackendKind::Postgres => {
-                let path = unused_path(dir, &stamp, "sql");
-                match self.pg_dump(pg_dump, &path).await? {
-                    Some(rounds) => (path, BackupFormat::PgDump, rounds),
+                let (path, partial) = unused_paths(dir, BackupFormat::PgDump);
+                match self.pg_dump(pg_dump, &partial).await? {
+                    Some(rounds) => {
+                        publish(&partial, &path)?;
+                        (path, BackupFormat::PgDump, rounds)
+                    }
                     None => {
-                        let path = unused_path(dir, &stamp, "json");
-                        let rounds = self.logical_backup(&path).await?;
+                        let (path, partial) = unused_paths(dir, BackupFormat::LogicalJson);
+                        let rounds = self.logical_backup(&partial).await?;
+                        publish(&partial, &path)?;
                         (path, BackupFormat::LogicalJson, rounds)
                     }
                 }
@@ -284,14 +291,25 @@ impl Store {
         })
     }
 
-    /// Every session, round and player ([`Store::export`]) and every
-    /// processed file, as one JSON document: a backup any tool can read.
+    /// One JSON document: every session, round and player
+    /// ([`Store::export`]) and every processed file, for people and tools,
+    /// and the rows of every table (`tables`, read in one snapshot), from
+    /// which [`crate::restore`] rebuilds the database on either backend.
     pub async fn logical_export(&self) -> Result<String, StoreError> {
         Ok(self.logical_export_counted().await?.0)
     }
 
     /// [`Store::logical_export`] and the rounds it holds.
     async fn logical_export_counted(&self) -> Result<(String, i64), StoreError> {
+        let tables = self.dump_tables().await?;
+        let migrations = self
+            .check_schema()
+            .await?
+            .migrations
+            .into_iter()
+            .filter(|m| m.applied)
+            .map(|m| m.version)
+            .collect();
         let export = self.export().await?;
         let files = self.processed_files().await?;
         let rounds = export
@@ -301,7 +319,7 @@ impl Store {
             .sum::<usize>();
         let document = LogicalExport {
             format: "etl-stats logical export",
-            version: 1,
+            version: 2,
             created_at: jiff::Timestamp::now()
                 .strftime("%Y-%m-%dT%H:%M:%SZ")
                 .to_string(),
@@ -309,8 +327,10 @@ impl Store {
                 BackendKind::Postgres => "postgresql",
                 BackendKind::Sqlite => "sqlite",
             },
+            migrations,
             export: &export,
             processed_files: files.iter().map(ProcessedFileJson::from).collect(),
+            tables: TablesJson(&tables),
         };
         let mut text = serde_json::to_string(&document)
             .map_err(|e| StoreError::Backup(format!("cannot write the export as JSON: {e}")))?;
@@ -361,14 +381,14 @@ impl Store {
             conn, &sql
         )
         .await)?;
-        let target = target.to_owned();
+        let target = path.to_owned();
         let checked = tokio::task::spawn_blocking(move || verify_sqlite_copy(&target))
             .await
             .map_err(|e| StoreError::Backup(e.to_string()))?;
         if checked.is_err() {
             let _ = std::fs::remove_file(path);
         }
-        checked
+        checked.map(|c| c.rounds)
     }
 
     /// Runs `pg_dump` into `path`; `None` when the program is not installed.
@@ -378,9 +398,12 @@ impl Store {
         let target = path.to_owned();
         tokio::task::spawn_blocking(move || -> Result<Option<i64>, StoreError> {
             let mut command = std::process::Command::new(&program);
+            // Without owners and grants, the dump loads as whichever role restores it.
             command
                 .arg("--no-password")
                 .arg("--format=plain")
+                .arg("--no-owner")
+                .arg("--no-privileges")
                 .arg("--file")
                 .arg(&target)
                 .arg("--dbname")
@@ -410,7 +433,7 @@ impl Store {
                 )));
             }
             match verify_pg_dump(&target) {
-                Ok(rounds) => Ok(Some(rounds)),
+                Ok(checked) => Ok(Some(checked.rounds)),
                 Err(e) => {
                     let _ = std::fs::remove_file(&target);
                     Err(e)
@@ -422,7 +445,7 @@ impl Store {
     }
 
     /// Writes [`Store::logical_export`] to `path`; returns the rounds it holds.
-    async fn logical_backup(&self, path: &Path) -> Result<i64, StoreError> {
+    pub(crate) async fn logical_backup(&self, path: &Path) -> Result<i64, StoreError> {
         let (text, rounds) = self.logical_export_counted().await?;
         std::fs::write(path, &text)
             .map_err(|e| StoreError::Backup(format!("cannot write {}: {e}", path.display())))?;
@@ -441,7 +464,7 @@ impl Store {
 }
 
 /// `(version, name)` of every migration this build embeds for `kind`.
-fn embedded_migrations(kind: BackendKind) -> Result<Vec<(String, String)>, StoreError> {
+pub(crate) fn embedded_migrations(kind: BackendKind) -> Result<Vec<(String, String)>, StoreError> {
     let failed = |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Migration(e.to_string());
     Ok(match kind {
         BackendKind::Postgres => {
@@ -461,82 +484,8 @@ fn embedded_migrations(kind: BackendKind) -> Result<Vec<(String, String)>, Store
     })
 }
 
-/// `dir/etl-STAMP.ext`, or `dir/etl-STAMP-N.ext` when that is taken.
-fn unused_path(dir: &Path, stamp: &str, ext: &str) -> PathBuf {
-    let mut path = dir.join(format!("etl-{stamp}.{ext}"));
-    let mut n = 2;
-    while path.exists() {
-        path = dir.join(format!("etl-{stamp}-{n}.{ext}"));
-        n += 1;
-    }
-    path
-}
-
-/// Opens a SQLite copy on its own, checks it and counts its rounds.
-fn verify_sqlite_copy(path: &str) -> Result<i64, StoreError> {
-    use diesel::{Connection, RunQueryDsl, SqliteConnection};
-    #[derive(diesel::QueryableByName)]
-    struct Check {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        quick_check: String,
-    }
-    let failed = |e: &dyn std::fmt::Display| {
-        StoreError::Backup(format!("the copy {path} cannot be read: {e}"))
-    };
-    let mut conn = SqliteConnection::establish(path).map_err(|e| failed(&e))?;
-    let checks: Vec<Check> = diesel::sql_query("PRAGMA quick_check")
-        .load(&mut conn)
-        .map_err(|e| failed(&e))?;
-    if let Some(problem) = checks.iter().find(|c| c.quick_check != "ok") {
-        return Err(failed(&problem.quick_check));
-    }
-    let rounds: crate::queries::sqlite::SingleNumber =
-        diesel::sql_query("SELECT COUNT(*) AS value FROM rounds")
-            .get_result(&mut conn)
-            .map_err(|e| failed(&e))?;
-    Ok(rounds.value)
-}
-
-/// Checks that a plain `pg_dump` file is complete; returns the rows of its
-/// `rounds` table.
-fn verify_pg_dump(path: &Path) -> Result<i64, StoreError> {
-    let failed = |e: &dyn std::fmt::Display| {
-        StoreError::Backup(format!("the dump {} cannot be read: {e}", path.display()))
-    };
-    let file = std::fs::File::open(path).map_err(|e| failed(&e))?;
-    let mut reader = std::io::BufReader::new(file);
-    let mut line = Vec::new();
-    let (mut in_rounds, mut rounds, mut complete) = (false, 0i64, false);
-    loop {
-        line.clear();
-        if reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| failed(&e))?
-            == 0
-        {
-            break;
-        }
-        let text = line.trim_ascii_end();
-        if in_rounds {
-            if text == b"\\." {
-                in_rounds = false;
-            } else {
-                rounds += 1;
-            }
-        } else if text.starts_with(b"COPY ") && text.windows(8).any(|w| w == b".rounds ") {
-            in_rounds = true;
-        } else if text == b"-- PostgreSQL database dump complete" {
-            complete = true;
-        }
-    }
-    if !complete {
-        return Err(failed(&"it ends before pg_dump's completion line"));
-    }
-    Ok(rounds)
-}
-
 /// The URL without its password, and the password (percent-decoded).
-fn split_password(url: &str) -> (String, Option<String>) {
+pub(crate) fn split_password(url: &str) -> (String, Option<String>) {
     let (Some(scheme), Some(at)) = (url.find("://"), url.rfind('@')) else {
         return (url.to_owned(), None);
     };
@@ -581,8 +530,11 @@ struct LogicalExport<'a> {
     version: u32,
     created_at: String,
     backend: &'static str,
+    /// The migrations applied to the database the rows come from.
+    migrations: Vec<String>,
     export: &'a Export,
     processed_files: Vec<ProcessedFileJson<'a>>,
+    tables: TablesJson<'a>,
 }
 
 #[derive(Serialize)]
