@@ -56,7 +56,7 @@ impl SyncService for LocalSync {
 
 pub async fn run(config: &Config, args: &AskArgs) -> anyhow::Result<ExitCode> {
     let store = Arc::new(crate::store_cmds::open(config).await?);
-    let settings = config.commands.settings();
+    let settings = config.command_settings();
     let now = match args.now {
         Some(now) => now,
         None => config.session.now()?,
@@ -84,6 +84,7 @@ pub async fn run(config: &Config, args: &AskArgs) -> anyhow::Result<ExitCode> {
         },
         session: None,
         sync: sync.as_ref().map(|s| s as &dyn SyncService),
+        ops: None,
         now,
     };
     let mut out = io::stdout().lock();

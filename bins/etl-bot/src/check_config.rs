@@ -85,6 +85,8 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
             SourceKind::Local { .. } => {}
         }
     }
+    maintenance_notes(config, &mut notes);
+    ops_notes(config, &mut notes);
     if config.sources.is_empty() {
         notes.push("no [[sources]]: rounds are not fetched automatically".into());
     }
@@ -105,5 +107,70 @@ pub async fn run(config: &Config) -> anyhow::Result<ExitCode> {
     } else {
         writeln!(out, "{} problem(s)", problems.len())?;
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// What `[maintenance]` will do, and whether PostgreSQL backups can be dumps.
+fn maintenance_notes(config: &Config, notes: &mut Vec<String>) {
+    let m = &config.maintenance;
+    let dir = config.commands.backup_dir.display();
+    notes.push(match (m.backup_every_h, m.keep_backups) {
+        (0, _) => "maintenance.backup_every_h = 0: no scheduled backups".to_owned(),
+        (every, 0) => format!("a backup every {every} h into {dir}, all kept"),
+        (every, keep) => format!("a backup every {every} h into {dir}, the newest {keep} kept"),
+    });
+    notes.push(match m.vacuum_every_h {
+        0 => "maintenance.vacuum_every_h = 0: no scheduled VACUUM / ANALYZE".to_owned(),
+        every => format!("VACUUM / ANALYZE every {every} h"),
+    });
+    notes.push(match m.prune_downloads_after_days {
+        0 => "maintenance.prune_downloads_after_days = 0: downloaded files are kept".to_owned(),
+        days => format!(
+            "downloaded files the database holds are deleted from {} after {days} days",
+            config.ingest.local_dir.display()
+        ),
+    });
+    let postgres = etl_store::sqlite_path(&config.database_url).is_none();
+    let dumps = || {
+        std::process::Command::new(&m.pg_dump)
+            .arg("--version")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if postgres && m.backup_every_h > 0 && !dumps() {
+        notes.push(format!(
+            "maintenance.pg_dump ({}) does not run: PostgreSQL backups will be logical JSON exports",
+            m.pg_dump.display()
+        ));
+    }
+}
+
+/// What `[health]` and `[metrics]` will do.
+fn ops_notes(config: &Config, notes: &mut Vec<String>) {
+    let health = &config.health;
+    if health.interval_s == 0 {
+        notes.push("health.interval_s = 0: no self-checks, no alerts".to_owned());
+    } else {
+        notes.push(format!(
+            "a self-check every {} s; a problem seen {} times in a row is posted once",
+            health.interval_s, health.alert_after_checks
+        ));
+        if config.discord.admin_channel_id.is_none() {
+            notes.push(
+                "discord.admin_channel_id is not set: health alerts only go to the log".to_owned(),
+            );
+        }
+    }
+    match config.metrics.address() {
+        Ok(address) if config.metrics.enabled => {
+            notes.push(format!("metrics at http://{address}/metrics"));
+            if !address.ip().is_loopback() {
+                notes.push(format!(
+                    "metrics.listen {address} is not loopback: whoever reaches it reads the metrics"
+                ));
+            }
+        }
+        _ => notes.push("no metrics endpoint ([metrics] enabled = false)".to_owned()),
     }
 }

@@ -19,6 +19,9 @@ pub struct Config {
     pub commands: CommandsConfig,
     pub discord: DiscordConfig,
     pub session: SessionSettings,
+    pub health: HealthConfig,
+    pub metrics: MetricsConfig,
+    pub maintenance: MaintenanceConfig,
 }
 
 /// `[discord]`: where the bot lives. The token comes from the environment in
@@ -126,6 +129,7 @@ impl CommandsConfig {
         etl_commands::Settings {
             min_rounds: self.min_rounds,
             backup_dir: self.backup_dir.clone(),
+            ..etl_commands::Settings::default()
         }
     }
 }
@@ -146,6 +150,9 @@ pub struct IngestConfig {
     pub settle_s: u64,
     /// A younger file must stay unchanged this long before it is fetched.
     pub quiet_s: u64,
+    /// The longest wait between retries of a source that fails (a game
+    /// server whose SSH is down): retries wait 2 s, 4 s, 8 s, ... up to this.
+    pub max_backoff_s: u64,
 }
 
 /// One `[[sources]]` entry: where a game server's stats files come from.
@@ -176,6 +183,9 @@ impl Default for Config {
             commands: CommandsConfig::default(),
             discord: DiscordConfig::default(),
             session: SessionSettings::default(),
+            health: HealthConfig::default(),
+            metrics: MetricsConfig::default(),
+            maintenance: MaintenanceConfig::default(),
         }
     }
 }
@@ -191,7 +201,108 @@ impl Default for IngestConfig {
             default_source: defaults.source,
             settle_s: 10,
             quiet_s: 1,
+            max_backoff_s: 300,
         }
+    }
+}
+
+/// `[health]`: the self-check of the running bot and its alerts to
+/// `[discord] admin_channel_id`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthConfig {
+    /// Seconds between self-checks; 0 turns them (and so the alerts) off.
+    pub interval_s: u64,
+    /// A problem seen on this many consecutive checks is posted, once.
+    pub alert_after_checks: u32,
+    /// A posted problem absent from this many consecutive checks is posted
+    /// as cleared, once.
+    pub clear_after_checks: u32,
+    /// Free space for `[ingest] local_dir` below this is a warning.
+    pub disk_warning_mb: u64,
+    /// ... and below this a problem.
+    pub disk_problem_mb: u64,
+    /// A database slower than this to answer is a warning.
+    pub slow_database_ms: u64,
+    /// This many failed imports in 24 h are a problem (one is a warning).
+    pub failed_imports_problem: usize,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        let checks = etl_ops::HealthSettings::default();
+        let policy = etl_ops::AlertPolicy::default();
+        Self {
+            interval_s: 60,
+            alert_after_checks: policy.raise_after,
+            clear_after_checks: policy.clear_after,
+            disk_warning_mb: checks.disk_warning_mb,
+            disk_problem_mb: checks.disk_problem_mb,
+            slow_database_ms: checks.slow_database_ms,
+            failed_imports_problem: checks.failed_imports_problem,
+        }
+    }
+}
+
+impl HealthConfig {
+    pub fn settings(&self, stats_dir: &Path) -> etl_ops::HealthSettings {
+        etl_ops::HealthSettings {
+            stats_dir: stats_dir.to_path_buf(),
+            disk_warning_mb: self.disk_warning_mb,
+            disk_problem_mb: self.disk_problem_mb,
+            slow_database_ms: self.slow_database_ms,
+            failed_imports_problem: self.failed_imports_problem,
+        }
+    }
+
+    pub fn policy(&self) -> etl_ops::AlertPolicy {
+        etl_ops::AlertPolicy {
+            raise_after: self.alert_after_checks,
+            clear_after: self.clear_after_checks,
+        }
+    }
+}
+
+/// `[metrics]`: the Prometheus (OpenMetrics) endpoint, `GET /metrics`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Off unless asked for.
+    pub enabled: bool,
+    pub listen: Listen,
+}
+
+/// `ADDRESS:PORT`, or only a port for `127.0.0.1:PORT` (a number, as
+/// `ETL_METRICS__LISTEN=9187` arrives, or text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Listen {
+    Port(u16),
+    Address(String),
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            listen: Listen::Address("127.0.0.1:9187".to_owned()),
+        }
+    }
+}
+
+impl MetricsConfig {
+    pub fn address(&self) -> anyhow::Result<std::net::SocketAddr> {
+        let localhost = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let listen = match &self.listen {
+            Listen::Port(port) => return Ok(localhost(*port)),
+            Listen::Address(text) => text.trim(),
+        };
+        if let Ok(port) = listen.parse::<u16>() {
+            return Ok(localhost(port));
+        }
+        listen.parse().with_context(|| {
+            format!("metrics.listen {listen:?} is not ADDRESS:PORT (e.g. 127.0.0.1:9187) or a port")
+        })
     }
 }
 
@@ -203,6 +314,9 @@ const SECTIONS: &[&str] = &[
     "commands",
     "discord",
     "session",
+    "health",
+    "metrics",
+    "maintenance",
 ];
 
 impl Config {
@@ -244,6 +358,14 @@ impl Config {
         if self.ingest.poll_interval_s == 0 {
             anyhow::bail!("ingest.poll_interval_s must be at least 1");
         }
+        if self.health.alert_after_checks == 0 || self.health.clear_after_checks == 0 {
+            anyhow::bail!(
+                "health.alert_after_checks and health.clear_after_checks must be at least 1"
+            );
+        }
+        if self.metrics.enabled {
+            self.metrics.address()?;
+        }
         let mut names = std::collections::HashSet::new();
         for source in &self.sources {
             if source.name.trim().is_empty() {
@@ -256,11 +378,52 @@ impl Config {
         Ok(())
     }
 
+    /// What the commands follow: `[commands]`, and `[health]` for `health`.
+    pub fn command_settings(&self) -> etl_commands::Settings {
+        etl_commands::Settings {
+            health: self.health.settings(&self.ingest.local_dir),
+            ..self.commands.settings()
+        }
+    }
+
     pub fn import_options(&self) -> etl_store::ImportOptions {
         etl_store::ImportOptions {
             source: self.ingest.default_source.clone(),
             session_gap_min: self.ingest.session_gap_min,
             round2_window_min: self.ingest.r2_window_min,
+        }
+    }
+}
+
+/// `[maintenance]`: what the bot does by itself to stay healthy for months.
+/// Backups go to `[commands] backup_dir`. Every interval 0 = off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MaintenanceConfig {
+    /// Hours between backups (counted from the newest backup in backup_dir).
+    pub backup_every_h: u64,
+    /// Backups kept in backup_dir (the newest); 0 keeps them all.
+    pub keep_backups: usize,
+    /// Hours between VACUUM / ANALYZE runs (SQLite: writers wait meanwhile).
+    pub vacuum_every_h: u64,
+    /// Downloaded round files the store holds are deleted from
+    /// `[ingest] local_dir` this many days after they were fetched.
+    pub prune_downloads_after_days: u64,
+    /// The programs PostgreSQL backups and restores run (bare names are
+    /// looked up in PATH).
+    pub pg_dump: PathBuf,
+    pub psql: PathBuf,
+}
+
+impl Default for MaintenanceConfig {
+    fn default() -> Self {
+        Self {
+            backup_every_h: 24,
+            keep_backups: 7,
+            vacuum_every_h: 168,
+            prune_downloads_after_days: 0,
+            pg_dump: PathBuf::from("pg_dump"),
+            psql: PathBuf::from("psql"),
         }
     }
 }

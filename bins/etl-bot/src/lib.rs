@@ -3,5 +3,7 @@
 
 pub mod config;
 pub mod discord;
+pub mod maintenance;
+pub mod ops;
 pub mod sources;
 pub mod ssh;

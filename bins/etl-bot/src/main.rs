@@ -1,6 +1,7 @@
 //! `etl-bot`: the operator CLI and (later) the Discord bot.
 
 mod ask;
+mod backup_cmds;
 mod check_config;
 mod parse;
 mod simulate;
@@ -61,6 +62,12 @@ enum Command {
     Serve,
     /// Check the configuration and say exactly what is missing or wrong.
     CheckConfig,
+    /// Write a backup of the database now (and optionally keep only the newest N).
+    Backup(backup_cmds::BackupArgs),
+    /// Replace the database's data with a backup's (stop the bot first).
+    Restore(backup_cmds::RestoreArgs),
+    /// Run the [maintenance] tasks once, now: backup, vacuum, prune (for cron).
+    Maintain(backup_cmds::MaintainArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +122,9 @@ fn run_with_store(cli: &Cli, command: &Command) -> anyhow::Result<ExitCode> {
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Command::CheckConfig => check_config::run(&config).await,
+            Command::Backup(args) => backup_cmds::backup(&config, args).await,
+            Command::Restore(args) => backup_cmds::restore(&config, args).await,
+            Command::Maintain(args) => backup_cmds::maintain(&config, args).await,
             Command::Parse(_) | Command::Simulate(_) => unreachable_parse(),
         }
     })

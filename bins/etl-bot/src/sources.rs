@@ -25,5 +25,6 @@ pub fn monitor_config(config: &Config) -> MonitorConfig {
     let mut monitor = MonitorConfig::new(&config.ingest.local_dir);
     monitor.settle = Duration::from_secs(config.ingest.settle_s);
     monitor.quiet = Duration::from_secs(config.ingest.quiet_s);
+    monitor.max_backoff = Duration::from_secs(config.ingest.max_backoff_s);
     monitor
 }

@@ -71,7 +71,10 @@ pub struct Bot {
     roles: Mutex<HashMap<Id<RoleMarker>, Permissions>>,
     owner: Mutex<Option<u64>>,
     bots: Mutex<HashSet<u64>>,
+    /// Who the session machine was told sits in a voice channel.
+    in_voice: Mutex<HashSet<u64>>,
     session: SessionHandle,
+    ops: Arc<crate::ops::BotOps>,
 }
 
 fn token(config: &Config) -> anyhow::Result<String> {
@@ -122,6 +125,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         gateway = gateway.proxy_url(url.clone());
     }
     let mut shard = Shard::with_config(ShardId::ONE, gateway.build());
+    let ops = Arc::new(crate::ops::BotOps::new(
+        Arc::clone(&store),
+        config.command_settings().health,
+    ));
+    let metrics_listener = if config.metrics.enabled {
+        Some(crate::ops::bind_metrics(&config.metrics).await?)
+    } else {
+        None
+    };
 
     let (monitoring_tx, monitoring_rx) = watch::channel(false);
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -132,7 +144,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let bot = Arc::new(Bot {
         http,
         store: Arc::clone(&store),
-        settings: config.commands.settings(),
+        settings: config.command_settings(),
         config: config.clone(),
         application_id: std::sync::OnceLock::new(),
         pages: Mutex::new(HashMap::new()),
@@ -141,7 +153,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         roles: Mutex::new(HashMap::new()),
         owner: Mutex::new(None),
         bots: Mutex::new(HashSet::new()),
+        in_voice: Mutex::new(HashSet::new()),
         session: session.clone(),
+        ops: Arc::clone(&ops),
     });
 
     let mut background = JoinSet::new();
@@ -162,10 +176,49 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         )
         .await?;
         monitor.recover_local().await?;
+        ops.ops().watch_sources(monitor.status());
         let events = monitor.subscribe();
         let interval = Duration::from_secs(config.ingest.poll_interval_s);
         background.spawn(monitor.run(interval, monitoring_rx, stop_rx.clone()));
         background.spawn(post_rounds(Arc::clone(&bot), events));
+    }
+
+    // Backups, vacuum, pruning: a task of its own, never in a command's way.
+    let maintenance = crate::maintenance::Maintenance::new(Arc::clone(&store), &config);
+    if !maintenance.enabled().is_empty() {
+        background.spawn(maintenance.run(crate::maintenance::CHECK_EVERY, stop_rx.clone()));
+    }
+    if config.health.interval_s > 0 {
+        let admin = config
+            .discord
+            .admin_channel_id
+            .map(Id::<ChannelMarker>::new);
+        if admin.is_none() {
+            warn!("no [discord] admin_channel_id: health alerts only go to the log");
+        }
+        let poster = Arc::clone(&bot);
+        background.spawn(crate::ops::self_check(
+            Arc::clone(&ops),
+            Duration::from_secs(config.health.interval_s),
+            config.health.policy(),
+            stop_rx.clone(),
+            move |card| {
+                let poster = Arc::clone(&poster);
+                async move {
+                    match admin {
+                        Some(channel) => poster.post(channel, &card).await,
+                        None => Ok(()),
+                    }
+                }
+            },
+        ));
+    }
+    if let Some(listener) = metrics_listener {
+        background.spawn(crate::ops::serve_metrics(
+            listener,
+            ops.ops().clone(),
+            stop_rx.clone(),
+        ));
     }
 
     let mut handlers = JoinSet::new();
@@ -204,6 +257,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             }
             continue;
         }
+        ops.gateway_event(&event);
         let bot = Arc::clone(&bot);
         handlers.spawn(async move {
             if let Err(error) = bot.handle(event).await {
@@ -228,20 +282,55 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 /// A round card for every round the fetcher imported, in order, once.
 async fn post_rounds(bot: Arc<Bot>, mut events: mpsc::UnboundedReceiver<IngestEvent>) {
     while let Some(event) = events.recv().await {
-        if let IngestEvent::NewRound { round_id, file, .. } = event {
+        log_trouble(&event);
+        if let IngestEvent::NewRound {
+            round_id,
+            file,
+            latency,
+            modified,
+            ..
+        } = event
+        {
+            let received = Instant::now();
             bot.session.round_imported().await;
             let Some(channel) = bot.config.discord.stats_channel_id else {
                 continue;
             };
             match etl_commands::round_card(&bot.store, round_id).await {
                 Ok(card) => {
-                    if let Err(error) = bot.post(Id::new(channel), &card).await {
-                        warn!(%file, error = format!("{error:#}"), "cannot post the round");
+                    match bot.post_until_taken(Id::new(channel), &card).await {
+                        // From the file's mtime; without one, from the commit on.
+                        Ok(()) => bot.ops.ops().record_file_to_post(
+                            modified
+                                .and_then(|m| m.elapsed().ok())
+                                .unwrap_or_else(|| latency + received.elapsed()),
+                        ),
+                        Err(error) => {
+                            warn!(%file, error = format!("{error:#}"), "cannot post the round");
+                        }
                     }
                 }
                 Err(error) => warn!(%file, %error, "cannot build the round card"),
             }
         }
+    }
+}
+
+/// The bot runs unattended: a source that fails (a full disk, a server
+/// away) or a file that cannot be read must reach the operator's log, not
+/// only the next `!sync` report.
+fn log_trouble(event: &IngestEvent) {
+    match event {
+        IngestEvent::SourceDown { source, error } => {
+            warn!(%source, %error, "cannot fetch from the source; retrying with backoff");
+        }
+        IngestEvent::SourceUp { source } => info!(%source, "the source answers again"),
+        IngestEvent::Failed {
+            source,
+            file,
+            error,
+        } => warn!(%source, %file, %error, "the file cannot be imported; recorded, not retried"),
+        _ => {}
     }
 }
 
@@ -261,6 +350,36 @@ macro_rules! send {
             )),
         }
     }};
+}
+
+/// Waits before each new attempt at an automatic post Discord failed on:
+/// an outage of about four minutes delays a round card, a longer one loses it
+/// (with a warning; the round itself is in the database).
+const AUTO_POST_RETRY_WAITS: [Duration; 8] = [
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+    Duration::from_secs(8),
+    Duration::from_secs(15),
+    Duration::from_secs(30),
+    Duration::from_secs(60),
+    Duration::from_secs(120),
+];
+
+/// A server error, a timeout or a broken connection: worth another try, and
+/// Discord may have done the work. A 4xx (no permission, a deleted channel,
+/// a refused embed) fails the same way every time.
+fn worth_retrying(error: &anyhow::Error) -> bool {
+    use twilight_http::error::ErrorType;
+    match error.downcast_ref::<twilight_http::Error>() {
+        Some(error) => match error.kind() {
+            ErrorType::Response { status, .. } => status.is_server_error(),
+            ErrorType::RequestError | ErrorType::RequestTimedOut => true,
+            _ => false,
+        },
+        // `send!`'s own deadline.
+        None => true,
+    }
 }
 
 impl Bot {
@@ -288,6 +407,24 @@ impl Bot {
                         }
                     }
                     drop(bots);
+                    // After a re-identify this list is the whole truth: whoever
+                    // left while the gateway session was lost sent no update
+                    // the bot saw, and would otherwise stay seated for good.
+                    let listed: HashSet<u64> = guild
+                        .voice_states
+                        .iter()
+                        .filter(|state| state.channel_id.is_some())
+                        .map(|state| state.user_id.get())
+                        .collect();
+                    let gone: Vec<u64> = {
+                        let mut in_voice = self.in_voice.lock().await;
+                        let gone = in_voice.difference(&listed).copied().collect();
+                        *in_voice = listed;
+                        gone
+                    };
+                    for user in gone {
+                        self.session.voice(user, None, false).await;
+                    }
                     for state in &guild.voice_states {
                         let is_bot = self.bots.lock().await.contains(&state.user_id.get());
                         self.session
@@ -315,6 +452,13 @@ impl Bot {
             Event::VoiceStateUpdate(state) => {
                 let is_bot = state.member.as_ref().is_some_and(|m| m.user.bot)
                     || self.bots.lock().await.contains(&state.user_id.get());
+                let mut in_voice = self.in_voice.lock().await;
+                if state.channel_id.is_some() {
+                    in_voice.insert(state.user_id.get());
+                } else {
+                    in_voice.remove(&state.user_id.get());
+                }
+                drop(in_voice);
                 self.session
                     .voice(
                         state.user_id.get(),
@@ -439,9 +583,13 @@ impl Bot {
             caller,
             session: Some(&self.session),
             sync: None,
+            ops: Some(self.ops.as_ref()),
             now,
         };
-        match etl_commands::run(&ctx, line).await {
+        let started = Instant::now();
+        let answered = etl_commands::run(&ctx, line).await;
+        self.ops.command_answered(line, started.elapsed());
+        match answered {
             Ok(reply) => reply,
             Err(error) => {
                 if matches!(error, CommandError::Store(_)) {
@@ -515,6 +663,91 @@ impl Bot {
             )?;
         }
         Ok(())
+    }
+
+    /// [`Self::post`] for a post that must not be lost nor doubled (a round
+    /// card): a message Discord fails on (a 5xx, no answer) is sent again
+    /// after [`AUTO_POST_RETRY_WAITS`]. Such a failure may come after Discord
+    /// created the message, so before each new attempt the channel's latest
+    /// messages are read, and a bot message with the same embed counts as
+    /// posted. Later cards wait meanwhile, so they stay in order.
+    async fn post_until_taken(
+        &self,
+        channel: Id<ChannelMarker>,
+        reply: &Reply,
+    ) -> anyhow::Result<()> {
+        let embeds: Vec<_> = reply.pages.iter().map(render::embed).collect();
+        let files = render::attachments(reply);
+        for (index, chunk) in embeds.chunks(10).enumerate() {
+            let attachments: &[_] = if index == 0 { &files } else { &[] };
+            let mut waits = AUTO_POST_RETRY_WAITS.iter();
+            'attempts: loop {
+                let sent = send!(
+                    self.http
+                        .create_message(channel)
+                        .embeds(chunk)
+                        .attachments(attachments)
+                );
+                let mut error = match sent {
+                    Ok(_) => break,
+                    Err(error) if worth_retrying(&error) => error,
+                    Err(error) => return Err(error),
+                };
+                // Wait, then look whether the failed attempt went through after all.
+                loop {
+                    let Some(wait) = waits.next() else {
+                        return Err(error.context("Discord kept failing; gave up"));
+                    };
+                    warn!(
+                        error = format!("{error:#}"),
+                        retry_in_s = wait.as_secs(),
+                        "Discord did not take an automatic post; trying again"
+                    );
+                    tokio::time::sleep(*wait).await;
+                    match self.posted_already(channel, chunk).await {
+                        Ok(true) => break 'attempts,
+                        Ok(false) => continue 'attempts,
+                        Err(failed) if worth_retrying(&failed) => error = failed,
+                        // Unreadable history (no permission): a duplicate is
+                        // better than a lost card.
+                        Err(_) => continue 'attempts,
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether one of the channel's latest messages is a bot's with the
+    /// same first embed as `embeds`.
+    async fn posted_already(
+        &self,
+        channel: Id<ChannelMarker>,
+        embeds: &[twilight_model::channel::message::Embed],
+    ) -> anyhow::Result<bool> {
+        let Some(wanted) = embeds.first() else {
+            return Ok(false);
+        };
+        let response = send!(self.http.channel_messages(channel).limit(50))?;
+        // An answer that cannot be read tells nothing: as if the card were
+        // not there (a duplicate is better than a lost card).
+        let Ok(latest) = response.models().await else {
+            return Ok(false);
+        };
+        let key = |embed: &twilight_model::channel::message::Embed| {
+            (
+                embed.title.as_deref().map(str::trim).map(str::to_owned),
+                embed
+                    .description
+                    .as_deref()
+                    .map(str::trim)
+                    .map(str::to_owned),
+                embed.footer.as_ref().map(|f| f.text.trim().to_owned()),
+            )
+        };
+        Ok(latest.iter().any(|message| {
+            message.author.bot && message.embeds.first().map(key) == Some(key(wanted))
+        }))
     }
 
     async fn interaction(&self, interaction: &Interaction) -> anyhow::Result<()> {

@@ -6,12 +6,17 @@
 //!   JSON that twilight-http 0.18 deserialises (messages, interaction
 //!   responses, command registrations, `GET /gateway/bot`, ...). The next N
 //!   requests under a route prefix can be answered with HTTP 429
-//!   ([`FakeDiscord::rate_limit_next`]).
+//!   ([`FakeDiscord::rate_limit_next`]), or with a server error, the
+//!   request dropped or carried out ([`FakeDiscord::fail_next`],
+//!   [`FakeDiscord::fail_next_after_accepting`]).
+//!   `GET /channels/{id}/messages` lists what the bot posted there.
 //! * The gateway sends HELLO, acknowledges heartbeats, answers IDENTIFY with
 //!   READY + GUILD_CREATE and RESUME with a replay of missed dispatches +
 //!   RESUMED. Tests push events with [`FakeDiscord::dispatch`] (built with
 //!   the payload helpers such as [`FakeDiscord::slash_interaction`]) and
-//!   force a RESUME with [`FakeDiscord::drop_connection`].
+//!   force a RESUME with [`FakeDiscord::drop_connection`] (a fresh IDENTIFY
+//!   with [`FakeDiscord::reject_next_resume`]; who sits in voice then with
+//!   [`FakeDiscord::set_voice_states`]).
 //!
 //! Everything stops when the [`FakeDiscord`] is dropped, or at the latest
 //! after [`FakeDiscordConfig::max_lifetime`].
@@ -282,6 +287,9 @@ struct State {
     seq: u64,
     history: VecDeque<(u64, String)>,
     reject_next_resume: bool,
+    outages: Vec<Outage>,
+    /// Replaces the config's voice states in later GUILD_CREATEs.
+    voice_states: Option<Vec<(u64, u64, bool)>>,
     active: Option<Active>,
     pending: VecDeque<(String, Value)>,
 }
@@ -758,6 +766,37 @@ impl FakeDiscord {
         });
     }
 
+    /// Answers the next `count` `method` (`"*"` for any) requests under
+    /// `route_prefix` with `status` (a 500 or 502 outage) without carrying
+    /// them out. Outages win over rate limits and stubs; each request takes
+    /// one from the oldest outage that matches.
+    pub fn fail_next(&self, method: &str, route_prefix: &str, status: u16, count: usize) {
+        self.push_outage(method, route_prefix, status, count, false);
+    }
+
+    /// Like [`Self::fail_next`], but each request is carried out (a message
+    /// is created) before the error is answered: Discord did the work and
+    /// the answer was lost on the way back.
+    pub fn fail_next_after_accepting(
+        &self,
+        method: &str,
+        route_prefix: &str,
+        status: u16,
+        count: usize,
+    ) {
+        self.push_outage(method, route_prefix, status, count, true);
+    }
+
+    fn push_outage(&self, method: &str, prefix: &str, status: u16, count: usize, accepted: bool) {
+        self.shared.lock().outages.push(Outage {
+            method: method.to_owned(),
+            prefix: prefix.to_owned(),
+            status,
+            remaining: count,
+            accepted,
+        });
+    }
+
     /// Messages created through the API (channel messages, followups,
     /// original responses), in their current (edited) state, oldest first.
     pub fn messages(&self) -> Vec<Value> {
@@ -846,6 +885,13 @@ impl FakeDiscord {
     fn send_outgoing(&self, msg: Outgoing) -> bool {
         let st = self.shared.lock();
         st.active.as_ref().is_some_and(|a| a.tx.send(msg).is_ok())
+    }
+
+    /// Who sits in voice from now on, as the next GUILD_CREATE (after an
+    /// IDENTIFY) reports it: (user id, voice channel id, is bot). Nothing is
+    /// dispatched: like Discord, the fake only tells a fresh session.
+    pub fn set_voice_states(&self, states: Vec<(u64, u64, bool)>) {
+        self.shared.lock().voice_states = Some(states);
     }
 
     /// Whether a connection has received READY or RESUMED and is open.
@@ -1424,7 +1470,13 @@ fn on_gateway_command(shared: &Shared, text: &str) -> Reply {
             reply
                 .frames
                 .push(shared.dispatch_frame(&mut st, "READY", &ready));
-            let guild = shared.guild_create_json();
+            let mut guild = shared.guild_create_json();
+            if let Some(states) = &st.voice_states {
+                guild["voice_states"] = states
+                    .iter()
+                    .map(|&(user, channel, bot)| shared.voice_state_json(user, Some(channel), bot))
+                    .collect();
+            }
             reply
                 .frames
                 .push(shared.dispatch_frame(&mut st, "GUILD_CREATE", &guild));
@@ -1578,7 +1630,14 @@ async fn handle_http(AxumState(shared): AxumState<Arc<Shared>>, req: Request) ->
     };
     let answer = {
         let mut st = shared.lock();
-        let answer = route_answer(&shared, &mut st, &rec);
+        let answer = match take_outage(&mut st, &rec) {
+            Some(outage) if outage.accepted => {
+                let _ = route_answer(&shared, &mut st, &rec);
+                outage.answer()
+            }
+            Some(outage) => outage.answer(),
+            None => route_answer(&shared, &mut st, &rec),
+        };
         rec.status = answer.status;
         st.requests.push(rec);
         answer
@@ -1669,6 +1728,9 @@ fn route_answer(shared: &Shared, st: &mut State, r: &RecordedRequest) -> Answer 
             let msg = new_message(shared, st, channel, &payload, r, false);
             Answer::json(msg)
         }
+        ("GET", ["channels", channel, "messages"]) => {
+            Answer::json(channel_history(st, channel, r.query.as_deref()))
+        }
         ("GET", ["channels", _, "messages", mid]) => match find_message(st, mid) {
             Some(m) => Answer::json(m.clone()),
             None => not_found(),
@@ -1736,6 +1798,67 @@ fn route_answer(shared: &Shared, st: &mut State, r: &RecordedRequest) -> Answer 
         ("DELETE" | "PUT", _) => Answer::no_content(),
         _ => Answer::json(json!({})),
     }
+}
+
+/// A channel's messages, newest first, at most `limit` (default 50), as
+/// `GET /channels/{id}/messages` answers.
+fn channel_history(st: &State, channel: &str, query: Option<&str>) -> Value {
+    let limit = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("limit="))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(50);
+    Value::Array(
+        st.messages
+            .iter()
+            .rev()
+            .filter(|m| m["channel_id"] == channel)
+            .take(limit)
+            .cloned()
+            .collect(),
+    )
+}
+
+/// Server errors for the next requests under a route (see
+/// [`FakeDiscord::fail_next`]).
+#[derive(Debug)]
+struct Outage {
+    method: String,
+    prefix: String,
+    status: u16,
+    remaining: usize,
+    /// The request is carried out before the error is answered.
+    accepted: bool,
+}
+
+impl Outage {
+    fn answer(&self) -> Answer {
+        Answer {
+            status: self.status,
+            headers: Vec::new(),
+            body: Some(json!({"message": "fake outage", "code": 0})),
+        }
+    }
+}
+
+fn take_outage(st: &mut State, r: &RecordedRequest) -> Option<Outage> {
+    let index = st.outages.iter().position(|o| {
+        o.remaining > 0
+            && (o.method == "*" || o.method.eq_ignore_ascii_case(&r.method))
+            && r.route.starts_with(&o.prefix)
+    })?;
+    let outage = st.outages.get_mut(index)?;
+    outage.remaining -= 1;
+    let taken = Outage {
+        method: outage.method.clone(),
+        prefix: outage.prefix.clone(),
+        status: outage.status,
+        remaining: 0,
+        accepted: outage.accepted,
+    };
+    st.outages.retain(|o| o.remaining > 0);
+    Some(taken)
 }
 
 fn not_found() -> Answer {

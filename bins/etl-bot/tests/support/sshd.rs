@@ -192,3 +192,114 @@ impl Drop for Sshd {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// Fault rehearsals: the server's own account of what was read, and its port
+/// held by a stand-in while it is away. Not every test binary uses them.
+#[allow(dead_code)]
+impl Sshd {
+    /// From now on (this restarts the server, same port and keys) sftp-server
+    /// logs every operation to [`Self::sftp_log`]: `opendir "…"`, `open "…"
+    /// flags READ …`, `close "…" bytes read N …`. OpenSSH's internal-sftp logs
+    /// only to syslog, so the stand-alone sftp-server runs behind a wrapper
+    /// that sends its stderr to the file.
+    pub fn log_sftp_operations(&mut self) {
+        let server = ["/usr/lib/openssh/sftp-server", "/usr/libexec/sftp-server"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("no sftp-server binary next to sshd");
+        let wrapper = self.dir.join("sftp-server-logged");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nexec {server} -e -l INFO 2>>{}\n",
+                self.sftp_log().display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let config_path = self.dir.join("sshd_config");
+        let config = std::fs::read_to_string(&config_path).unwrap().replace(
+            "Subsystem sftp internal-sftp",
+            &format!("Subsystem sftp {}", wrapper.display()),
+        );
+        std::fs::write(&config_path, config).unwrap();
+        self.restart();
+    }
+
+    pub fn sftp_log(&self) -> PathBuf {
+        self.dir.join("sftp.log")
+    }
+
+    /// How often sftp-server opened `name` (in the remote folder) for reading.
+    pub fn reads_of(&self, name: &str) -> usize {
+        let opened = format!(
+            "open \"{}\" flags READ",
+            self.remote_dir.join(name).display()
+        );
+        std::fs::read_to_string(self.sftp_log())
+            .unwrap_or_default()
+            .lines()
+            .filter(|line| line.contains(&opened))
+            .count()
+    }
+
+    /// Kills the server and starts it again on the same port with the same keys.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// While the server is away ([`Self::kill`]), something else answers on
+    /// its port: it accepts each connection, notes when, and hangs up at
+    /// once, so a client's every attempt is seen (a closed port would refuse
+    /// them unseen). Drop it before [`Self::spawn`].
+    pub fn hold_port(&self) -> PortHolder {
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let attempts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let thread = {
+            let (attempts, stop) = (attempts.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    match listener.accept() {
+                        // Dropping the stream hangs up.
+                        Ok(_) => attempts.lock().unwrap().push(Instant::now()),
+                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                    }
+                }
+            })
+        };
+        PortHolder {
+            attempts,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+/// See [`Sshd::hold_port`]; the port is free again once this is dropped.
+#[allow(dead_code)]
+pub struct PortHolder {
+    attempts: std::sync::Arc<std::sync::Mutex<Vec<Instant>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[allow(dead_code)]
+impl PortHolder {
+    /// When each connection came, oldest first.
+    pub fn attempts(&self) -> Vec<Instant> {
+        self.attempts.lock().unwrap().clone()
+    }
+}
+
+impl Drop for PortHolder {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
