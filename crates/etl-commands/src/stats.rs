@@ -54,6 +54,42 @@ pub fn won(record: &PlayerRecord) -> Option<bool> {
     Some(team == winner)
 }
 
+/// The counts a round row and a session's sums both hold, under the same
+/// name, as plain numbers: [`Totals::add`] and [`Totals::add_summed`] add
+/// them alike, so a count added to one is not forgotten in the other.
+macro_rules! plain_counts {
+    ($apply:ident) => {
+        $apply!(
+            kills,
+            deaths,
+            headshots,
+            hits,
+            shots,
+            damage_given,
+            damage_received,
+            team_damage_given,
+            team_damage_received,
+            gibs,
+            self_kills,
+            team_kills,
+            xp,
+            kill_assists,
+            kill_steals,
+            headshot_kills,
+            objectives_stolen,
+            objectives_returned,
+            dynamites_planted,
+            dynamites_defused,
+            times_revived,
+            bullets_fired,
+            time_played_s,
+            time_dead_s,
+            useful_kills,
+            denied_playtime_s
+        )
+    };
+}
+
 impl Totals {
     pub fn add(&mut self, record: &PlayerRecord) {
         let s = &record.stats;
@@ -62,35 +98,13 @@ impl Totals {
             self.sessions.insert(session.clone());
         }
         self.maps.insert(record.round.map.clone());
-        self.kills += s.kills;
-        self.deaths += s.deaths;
-        self.headshots += s.headshots;
-        self.hits += s.hits;
-        self.shots += s.shots;
-        self.damage_given += s.damage_given;
-        self.damage_received += s.damage_received;
-        self.team_damage_given += s.team_damage_given;
-        self.team_damage_received += s.team_damage_received;
-        self.gibs += s.gibs;
-        self.self_kills += s.self_kills;
-        self.team_kills += s.team_kills;
-        self.xp += s.xp;
-        self.kill_assists += s.kill_assists;
-        self.kill_steals += s.kill_steals;
-        self.headshot_kills += s.headshot_kills;
-        self.objectives_stolen += s.objectives_stolen;
-        self.objectives_returned += s.objectives_returned;
-        self.dynamites_planted += s.dynamites_planted;
-        self.dynamites_defused += s.dynamites_defused;
-        self.times_revived += s.times_revived;
+        macro_rules! add {
+            ($($field:ident),*) => { $(self.$field += s.$field;)* };
+        }
+        plain_counts!(add);
         self.revives_given += s.revives_given.unwrap_or(0);
         self.repairs_constructions += s.repairs_constructions.unwrap_or(0);
-        self.bullets_fired += s.bullets_fired;
-        self.time_played_s += s.time_played_s;
-        self.time_dead_s += s.time_dead_s;
-        self.useful_kills += s.useful_kills;
         self.useless_kills += s.useless_kills.unwrap_or(0);
-        self.denied_playtime_s += s.denied_playtime_s;
         for (total, value) in self.multikills.iter_mut().zip([
             s.multikill_2,
             s.multikill_3,
@@ -114,35 +128,13 @@ impl Totals {
     /// serve metrics (leaderboards), not the session or map counts.
     pub fn add_summed(&mut self, s: &SummedTotals) {
         self.rounds += s.rounds;
-        self.kills += s.kills;
-        self.deaths += s.deaths;
-        self.headshots += s.headshots;
-        self.hits += s.hits;
-        self.shots += s.shots;
-        self.damage_given += s.damage_given;
-        self.damage_received += s.damage_received;
-        self.team_damage_given += s.team_damage_given;
-        self.team_damage_received += s.team_damage_received;
-        self.gibs += s.gibs;
-        self.self_kills += s.self_kills;
-        self.team_kills += s.team_kills;
-        self.xp += s.xp;
-        self.kill_assists += s.kill_assists;
-        self.kill_steals += s.kill_steals;
-        self.headshot_kills += s.headshot_kills;
-        self.objectives_stolen += s.objectives_stolen;
-        self.objectives_returned += s.objectives_returned;
-        self.dynamites_planted += s.dynamites_planted;
-        self.dynamites_defused += s.dynamites_defused;
-        self.times_revived += s.times_revived;
+        macro_rules! add {
+            ($($field:ident),*) => { $(self.$field += s.$field;)* };
+        }
+        plain_counts!(add);
         self.revives_given += s.revives_given;
         self.repairs_constructions += s.repairs_constructions;
-        self.bullets_fired += s.bullets_fired;
-        self.time_played_s += s.time_played_s;
-        self.time_dead_s += s.time_dead_s;
-        self.useful_kills += s.useful_kills;
         self.useless_kills += s.useless_kills;
-        self.denied_playtime_s += s.denied_playtime_s;
         for (total, value) in self.multikills.iter_mut().zip([
             s.multikill_2,
             s.multikill_3,
