@@ -133,9 +133,12 @@ impl std::fmt::Debug for Backend {
 }
 
 /// SQLite is one file with one writer: wait for the lock instead of failing,
-/// and let readers go on while a round is written.
-pub(crate) const SQLITE_SETUP: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+/// and let readers go on while a round is written. The timeout comes first:
+/// switching to WAL takes a lock too, and without a busy handler a second
+/// process opening the file at that moment (an `ask` while the bot imports)
+/// failed at once with "database is locked".
+pub(crate) const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 /// The SQLite file a `sqlite://PATH` URL names.
 pub fn sqlite_path(url: &str) -> Option<&str> {

@@ -588,3 +588,33 @@ async fn session_totals_follow_every_import(db: &TestDb) {
         }
     }
 }
+
+/// A second process opening the SQLite file while another holds its lock
+/// (an `ask` while the bot imports) waits for it instead of failing.
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_open_waits_for_a_lock_held_by_another_connection() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+
+    let db = TestDb::sqlite();
+    drop(
+        Store::open(&db.url, ImportOptions::default())
+            .await
+            .unwrap(),
+    );
+    let path = etl_store::sqlite_path(&db.url).unwrap().to_owned();
+    let mut holder = diesel::SqliteConnection::establish(&path).unwrap();
+    // Rollback mode: an exclusive transaction keeps every other connection out,
+    // as the switch to WAL does on a file that is not in WAL yet.
+    holder
+        .batch_execute("PRAGMA journal_mode = DELETE; BEGIN EXCLUSIVE;")
+        .unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        holder.batch_execute("COMMIT;").unwrap();
+    });
+    let store = Store::connect(&db.url, ImportOptions::default()).await;
+    release.join().unwrap();
+    let store = store.expect("the open waited for the lock");
+    assert!(store.processed_files().await.unwrap().is_empty());
+}
