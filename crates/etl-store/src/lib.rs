@@ -27,7 +27,10 @@ pub use info::DbInfo;
 pub use maintenance::{
     BackupFormat, BackupReport, MigrationState, SchemaObject, SchemaReport, TABLES, VIEWS,
 };
-pub use read::{KnownName, PlayerRecord, RecordFilter, SessionRow, SummedTotals, WindowTotals};
+pub use read::{
+    KnownName, MetSums, PlayerRecord, RecordFilter, SessionRow, SummedTotals, WeaponSums,
+    WindowTotals,
+};
 
 /// The embedded default database: a SQLite file in the working folder.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://etl.db";

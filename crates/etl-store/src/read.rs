@@ -112,6 +112,53 @@ pub struct WindowTotals {
     pub records: Vec<PlayerRecord>,
 }
 
+/// One weapon's sums over a player's round-only rows, added up by the database
+/// so years of weapon rows never leave it.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct WeaponSums {
+    #[diesel(sql_type = Text)]
+    pub weapon: String,
+    #[diesel(sql_type = BigInt)]
+    pub kills: i64,
+    #[diesel(sql_type = BigInt)]
+    pub deaths: i64,
+    #[diesel(sql_type = BigInt)]
+    pub hits: i64,
+    #[diesel(sql_type = BigInt)]
+    pub shots: i64,
+    #[diesel(sql_type = BigInt)]
+    pub headshots: i64,
+}
+
+/// Another player met in a player's rounds, on his side or the other, with
+/// both players' sums over the rounds they shared. Only rounds where both
+/// ended on axis or allies count; `wins` and `losses` are the player's.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct MetSums {
+    #[diesel(sql_type = BigInt)]
+    pub player_id: i64,
+    /// The other player's last name, colour codes removed.
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    /// 1 when on the player's side, 0 when against him.
+    #[diesel(sql_type = BigInt)]
+    pub same_side: i64,
+    #[diesel(sql_type = BigInt)]
+    pub rounds: i64,
+    #[diesel(sql_type = BigInt)]
+    pub wins: i64,
+    #[diesel(sql_type = BigInt)]
+    pub losses: i64,
+    #[diesel(sql_type = BigInt)]
+    pub kills: i64,
+    #[diesel(sql_type = BigInt)]
+    pub deaths: i64,
+    #[diesel(sql_type = BigInt)]
+    pub their_kills: i64,
+    #[diesel(sql_type = BigInt)]
+    pub their_deaths: i64,
+}
+
 /// Which round-only player rows to read. Times are `YYYY-MM-DD HH:MM:SS`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordFilter {
@@ -178,6 +225,34 @@ impl Store {
     pub async fn session_totals_out_of_step(&self) -> Result<Vec<String>, StoreError> {
         with_conn!(self, |conn, queries| queries::session_totals_out_of_step(
             conn
+        )
+        .await)
+    }
+
+    /// Per weapon, the sums of `player`'s round-only weapon rows in
+    /// `[from, to)`, most kills first.
+    pub async fn weapon_sums(
+        &self,
+        player: i64,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<WeaponSums>, StoreError> {
+        with_conn!(self, |conn, queries| queries::weapon_sums(
+            conn, player, from, to
+        )
+        .await)
+    }
+
+    /// Everyone (no bots) who shared a round with `player` in `[from, to)`,
+    /// once per side, with the sums of those rounds.
+    pub async fn met_sums(
+        &self,
+        player: i64,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<MetSums>, StoreError> {
+        with_conn!(self, |conn, queries| queries::met_sums(
+            conn, player, from, to
         )
         .await)
     }

@@ -49,6 +49,7 @@ on_both_backends!(
     corpus_round_trips_to_its_truth,
     the_classic_view_has_one_row_per_player_round,
     session_totals_follow_every_import,
+    sums_the_database_adds_match_the_rows,
 );
 
 fn sample_night() -> Vec<PathBuf> {
@@ -617,4 +618,134 @@ async fn sqlite_open_waits_for_a_lock_held_by_another_connection() {
     release.join().unwrap();
     let store = store.expect("the open waited for the lock");
     assert!(store.processed_files().await.unwrap().is_empty());
+}
+
+/// `weapon_sums` and `met_sums` add up in SQL what the raw rows add up to, for
+/// every player, over all time and over windows cutting the night.
+async fn sums_the_database_adds_match_the_rows(db: &TestDb) {
+    use std::collections::BTreeMap;
+
+    let store = Store::open(&db.url, ImportOptions::default())
+        .await
+        .unwrap();
+    import_all(&store, &sample_night()).await;
+    let everyone_ever = store
+        .records(&etl_store::RecordFilter::default())
+        .await
+        .unwrap();
+    let middle = everyone_ever[everyone_ever.len() / 2]
+        .round
+        .played_at
+        .clone();
+    let windows = [
+        (None, None),
+        (Some(middle.clone()), None),
+        (None, Some(middle)),
+    ];
+    let players = store.players().await.unwrap();
+    assert!(players.len() > 6);
+    let mut met_someone = false;
+    for player in &players {
+        for (from, to) in &windows {
+            let filter = etl_store::RecordFilter {
+                players: Some(vec![player.id]),
+                from: from.clone(),
+                to: to.clone(),
+                include_bots: true,
+                ..Default::default()
+            };
+            let mine = store.records(&filter).await.unwrap();
+
+            let weapon_rows = store.weapons_of(&mine).await.unwrap();
+            let mut expected: BTreeMap<String, [i64; 5]> = BTreeMap::new();
+            for record in &mine {
+                for w in weapon_rows
+                    .get(&(record.round.id, record.stats.line_index))
+                    .into_iter()
+                    .flatten()
+                {
+                    let sum = expected.entry(w.weapon.clone()).or_default();
+                    for (total, value) in
+                        sum.iter_mut()
+                            .zip([w.kills, w.deaths, w.hits, w.shots, w.headshots])
+                    {
+                        *total += value;
+                    }
+                }
+            }
+            let got: BTreeMap<String, [i64; 5]> = store
+                .weapon_sums(player.id, from.as_deref(), to.as_deref())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|w| (w.weapon, [w.kills, w.deaths, w.hits, w.shots, w.headshots]))
+                .collect();
+            assert_eq!(
+                got, expected,
+                "weapons of {} in {from:?}..{to:?}",
+                player.last_clean_name
+            );
+
+            let playing = |team: &Option<String>| {
+                team.as_deref()
+                    .filter(|t| *t == "axis" || *t == "allies")
+                    .map(str::to_owned)
+            };
+            let mut expected: BTreeMap<(i64, i64), (String, [i64; 7])> = BTreeMap::new();
+            for me in &mine {
+                let Some(my_team) = playing(&me.stats.team) else {
+                    continue;
+                };
+                for other in everyone_ever.iter().filter(|o| o.round.id == me.round.id) {
+                    let Some(their_team) = playing(&other.stats.team) else {
+                        continue;
+                    };
+                    if other.player.id == player.id {
+                        continue;
+                    }
+                    let entry = expected
+                        .entry((other.player.id, i64::from(their_team == my_team)))
+                        .or_insert_with(|| (other.player.last_clean_name.clone(), [0; 7]));
+                    let winner = me.round.winner.as_deref();
+                    for (total, value) in entry.1.iter_mut().zip([
+                        1,
+                        i64::from(winner == Some(my_team.as_str())),
+                        i64::from(winner.is_some_and(|w| w != my_team)),
+                        me.stats.kills,
+                        me.stats.deaths,
+                        other.stats.kills,
+                        other.stats.deaths,
+                    ]) {
+                        *total += value;
+                    }
+                }
+            }
+            let got: BTreeMap<(i64, i64), (String, [i64; 7])> = store
+                .met_sums(player.id, from.as_deref(), to.as_deref())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| {
+                    let sums = [
+                        m.rounds,
+                        m.wins,
+                        m.losses,
+                        m.kills,
+                        m.deaths,
+                        m.their_kills,
+                        m.their_deaths,
+                    ];
+                    ((m.player_id, m.same_side), (m.name, sums))
+                })
+                .collect();
+            met_someone |=
+                got.keys().any(|(_, same)| *same == 1) && got.keys().any(|(_, same)| *same == 0);
+            assert_eq!(
+                got, expected,
+                "met by {} in {from:?}..{to:?}",
+                player.last_clean_name
+            );
+        }
+    }
+    assert!(met_someone, "the night has teammates and opponents");
 }

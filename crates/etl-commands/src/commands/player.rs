@@ -151,24 +151,6 @@ fn player_filter(player: &PlayerRef, window: &Window) -> RecordFilter {
     }
 }
 
-/// Everyone's rows in the window (no bots).
-/// Everyone's rows (no bots) from his first round in the window to his last.
-fn span_filter(subject: &Subject) -> RecordFilter {
-    let (from, to) = subject.window.bounds();
-    let first = subject.records.first().map(|r| r.round.played_at.clone());
-    let after_last = subject
-        .records
-        .last()
-        .and_then(|r| jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", &r.round.played_at).ok())
-        .and_then(|at| at.checked_add(jiff::SignedDuration::from_secs(1)).ok())
-        .map(|at| at.strftime("%Y-%m-%d %H:%M:%S").to_string());
-    RecordFilter {
-        from: first.or(from),
-        to: after_last.or(to),
-        ..RecordFilter::default()
-    }
-}
-
 /// When `<name> <last>` fails but `<name>` is a player and `<last>` looks like
 /// a date or a span, the window is what is wrong.
 async fn bad_window(ctx: &Context<'_>, call: &Call<'_>, tokens: &[String]) -> Option<CommandError> {
@@ -458,7 +440,7 @@ async fn seen(ctx: &Context<'_>, player_id: i64) -> Result<(String, String), Com
 
 async fn player_summary(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, CommandError> {
     let t = &subject.totals;
-    let weapons = weapon_totals(ctx, &subject.records).await?;
+    let weapons = weapon_totals(ctx, subject).await?;
     let favourite = weapons.first().map_or_else(
         || "none".to_owned(),
         |(name, w)| format!("{name} ({} kills)", w.kills),
@@ -689,27 +671,31 @@ fn form(latest: &Totals, all: &Totals, sessions: usize) -> String {
 // ---------------------------------------------------------------------------
 // player_weapons
 
+/// His weapons in the window, most kills first; summed by the store, so
+/// years of weapon rows stay in the database.
 async fn weapon_totals(
     ctx: &Context<'_>,
-    records: &[PlayerRecord],
+    subject: &Subject,
 ) -> Result<Vec<(String, etl_parser::WeaponStats)>, CommandError> {
-    let rows = ctx.store.weapons_of(records).await?;
-    let mut sums: HashMap<String, etl_parser::WeaponStats> = HashMap::new();
-    for record in records {
-        let key = (record.round.id, record.stats.line_index);
-        for row in rows.get(&key).into_iter().flatten() {
-            let sum = sums.entry(row.weapon.clone()).or_default();
-            sum.kills += row.kills;
-            sum.deaths += row.deaths;
-            sum.hits += row.hits;
-            sum.shots += row.shots;
-            sum.headshots += row.headshots;
-        }
-    }
+    let (from, to) = subject.window.bounds();
+    let sums = ctx
+        .store
+        .weapon_sums(subject.player.id, from.as_deref(), to.as_deref())
+        .await?;
     let mut out: Vec<(String, etl_parser::WeaponStats)> = sums
         .into_iter()
-        .map(|(code, stats)| (weapon_name(&code), stats))
+        .map(|w| {
+            let stats = etl_parser::WeaponStats {
+                kills: w.kills,
+                deaths: w.deaths,
+                hits: w.hits,
+                shots: w.shots,
+                headshots: w.headshots,
+            };
+            (weapon_name(&w.weapon), stats)
+        })
         .collect();
+    // Ties go by the name shown, not the code.
     out.sort_by(|a, b| {
         b.1.kills
             .cmp(&a.1.kills)
@@ -720,7 +706,7 @@ async fn weapon_totals(
 }
 
 async fn player_weapons(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, CommandError> {
-    let weapons = weapon_totals(ctx, &subject.records).await?;
+    let weapons = weapon_totals(ctx, subject).await?;
     let rows = weapons
         .iter()
         .map(|(name, w)| {
@@ -1598,47 +1584,39 @@ struct Met {
 }
 
 /// The players on the other side (`opponents`) or on the same side of the
-/// subject's rounds, by player id.
+/// subject's rounds, summed by the store: over years a player shares rounds
+/// with hundreds of thousands of rows.
 async fn met(
     ctx: &Context<'_>,
     subject: &Subject,
     opponents: bool,
 ) -> Result<Vec<Met>, CommandError> {
-    let sides: HashMap<i64, (&PlayerRecord, &str)> = subject
-        .records
-        .iter()
-        .filter_map(|r| side(r).map(|team| (r.round.id, (r, team))))
-        .collect();
-    let everyone = ctx.store.records(&span_filter(subject)).await?;
-    let mut out: HashMap<i64, Met> = HashMap::new();
-    for other in &everyone {
-        let Some((mine, team)) = sides.get(&other.round.id) else {
-            continue;
-        };
-        let Some(their_team) = side(other) else {
-            continue;
-        };
-        if other.player.id == subject.player.id || (their_team != *team) != opponents {
-            continue;
-        }
-        let entry = out.entry(other.player.id).or_insert_with(|| Met {
-            name: other.player.last_clean_name.clone(),
-            mine: Totals::default(),
-            theirs: Totals::default(),
-        });
-        entry.mine.add(mine);
-        entry.theirs.add(other);
-    }
-    Ok(out.into_values().collect())
-}
-
-/// The side a row played on, if it played.
-fn side(record: &PlayerRecord) -> Option<&str> {
-    record
-        .stats
-        .team
-        .as_deref()
-        .filter(|t| *t == "axis" || *t == "allies")
+    let (from, to) = subject.window.bounds();
+    let sums = ctx
+        .store
+        .met_sums(subject.player.id, from.as_deref(), to.as_deref())
+        .await?;
+    Ok(sums
+        .into_iter()
+        .filter(|m| (m.same_side == 0) == opponents)
+        .map(|m| Met {
+            name: m.name,
+            mine: Totals {
+                rounds: m.rounds,
+                kills: m.kills,
+                deaths: m.deaths,
+                wins: m.wins,
+                losses: m.losses,
+                ..Totals::default()
+            },
+            theirs: Totals {
+                rounds: m.rounds,
+                kills: m.their_kills,
+                deaths: m.their_deaths,
+                ..Totals::default()
+            },
+        })
+        .collect())
 }
 
 async fn player_rivals(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, CommandError> {

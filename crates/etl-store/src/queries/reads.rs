@@ -156,6 +156,71 @@ pub(crate) async fn weapon_rows(conn: &mut Conn, round_ids: &[i64], player_ids: 
     Ok(out)
 }
 
+/// `AND r.played_at >= .. AND r.played_at < ..` for the bounds given, with
+/// their binds after `bound` earlier ones.
+fn played_between<'a>(from: Option<&'a str>, to: Option<&'a str>, bound: usize) -> (String, Vec<&'a str>) {
+    let mut sql = String::new();
+    let mut binds = Vec::new();
+    if let Some(from) = from {
+        binds.push(from);
+        sql.push_str(&format!(" AND r.played_at >= {}", param(bound + binds.len())));
+    }
+    if let Some(to) = to {
+        binds.push(to);
+        sql.push_str(&format!(" AND r.played_at < {}", param(bound + binds.len())));
+    }
+    (sql, binds)
+}
+
+pub(crate) async fn weapon_sums(conn: &mut Conn, player: i64, from: Option<&str>, to: Option<&str>) -> Result<Vec<crate::read::WeaponSums>, StoreError> {
+    use diesel::sql_types::{BigInt, Text};
+    let (window, binds) = played_between(from, to, 1);
+    let sql = format!(
+        "SELECT w.weapon AS weapon, CAST(SUM(w.kills) AS BIGINT) AS kills, CAST(SUM(w.deaths) AS BIGINT) AS deaths, \
+         CAST(SUM(w.hits) AS BIGINT) AS hits, CAST(SUM(w.shots) AS BIGINT) AS shots, CAST(SUM(w.headshots) AS BIGINT) AS headshots \
+         FROM player_round_stats s JOIN rounds r ON r.id = s.round_id \
+         JOIN player_round_weapons w ON w.round_id = s.round_id AND w.kind = s.kind AND w.line_index = s.line_index \
+         WHERE s.player_id = {} AND s.kind = '{ROUND_ONLY}'{window} \
+         GROUP BY w.weapon ORDER BY kills DESC, hits DESC, w.weapon",
+        param(1)
+    );
+    let mut query = diesel::sql_query(sql).into_boxed().bind::<BigInt, _>(player);
+    for value in binds {
+        query = query.bind::<Text, _>(value);
+    }
+    Ok(query.load(conn).await?)
+}
+
+pub(crate) async fn met_sums(conn: &mut Conn, player: i64, from: Option<&str>, to: Option<&str>) -> Result<Vec<crate::read::MetSums>, StoreError> {
+    use diesel::sql_types::{BigInt, Text};
+    let (window, binds) = played_between(from, to, 1);
+    // A round with no winner counts as neither a win nor a loss, as in the
+    // commands' own sums.
+    let sql = format!(
+        "SELECT o.player_id AS player_id, p.last_clean_name AS name, \
+         CAST(CASE WHEN o.team = s.team THEN 1 ELSE 0 END AS BIGINT) AS same_side, \
+         CAST(COUNT(*) AS BIGINT) AS rounds, \
+         CAST(SUM(CASE WHEN r.winner = s.team THEN 1 ELSE 0 END) AS BIGINT) AS wins, \
+         CAST(SUM(CASE WHEN r.winner IS NOT NULL AND r.winner <> s.team THEN 1 ELSE 0 END) AS BIGINT) AS losses, \
+         CAST(SUM(s.kills) AS BIGINT) AS kills, CAST(SUM(s.deaths) AS BIGINT) AS deaths, \
+         CAST(SUM(o.kills) AS BIGINT) AS their_kills, CAST(SUM(o.deaths) AS BIGINT) AS their_deaths \
+         FROM player_round_stats s JOIN rounds r ON r.id = s.round_id \
+         JOIN player_round_stats o ON o.round_id = s.round_id AND o.kind = s.kind \
+         JOIN players p ON p.id = o.player_id \
+         WHERE s.player_id = {} AND s.kind = '{ROUND_ONLY}'{window} \
+         AND s.team IN ('axis', 'allies') AND o.team IN ('axis', 'allies') \
+         AND o.player_id <> s.player_id AND NOT p.is_bot \
+         GROUP BY o.player_id, p.last_clean_name, CASE WHEN o.team = s.team THEN 1 ELSE 0 END \
+         ORDER BY o.player_id, same_side",
+        param(1)
+    );
+    let mut query = diesel::sql_query(sql).into_boxed().bind::<BigInt, _>(player);
+    for value in binds {
+        query = query.bind::<Text, _>(value);
+    }
+    Ok(query.load(conn).await?)
+}
+
 pub(crate) async fn all_players(conn: &mut Conn) -> Result<Vec<crate::models::PlayerRow>, StoreError> {
     Ok(players::table
         .order(players::id.asc())
