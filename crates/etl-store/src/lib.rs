@@ -28,8 +28,8 @@ pub use maintenance::{
     BackupFormat, BackupReport, MigrationState, SchemaObject, SchemaReport, TABLES, VIEWS,
 };
 pub use read::{
-    KnownName, MetSums, PlayerRecord, RecordFilter, SessionRow, SummedTotals, WeaponSums,
-    WindowTotals,
+    GroupSums, KnownName, MetSums, PlayerRecord, RecordFilter, SessionRow, SumBy, SummedTotals,
+    WeaponSums, WindowTotals,
 };
 
 /// The embedded default database: a SQLite file in the working folder.

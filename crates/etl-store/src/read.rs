@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 
 use crate::db::with_conn;
@@ -112,6 +113,36 @@ pub struct WindowTotals {
     pub records: Vec<PlayerRecord>,
 }
 
+/// How [`Store::player_sums`] groups a player's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SumBy {
+    /// One group: the whole window.
+    Window,
+    /// Per session; rounds without a session per day played.
+    Session,
+    /// Per map.
+    Map,
+    /// Per day played (`YYYY-MM-DD`).
+    Day,
+}
+
+/// A player's round-only rows in one group, added up by the database.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct GroupSums {
+    /// The session id, map or day; empty for [`SumBy::Window`].
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    #[diesel(sql_type = BigInt)]
+    pub maps: i64,
+    #[diesel(sql_type = Text)]
+    pub first_played: String,
+    #[diesel(sql_type = Text)]
+    pub last_played: String,
+    /// `sessions` counts the distinct sessions of the group's rounds.
+    #[diesel(embed)]
+    pub sums: SummedTotals,
+}
+
 /// One weapon's sums over a player's round-only rows, added up by the database
 /// so years of weapon rows never leave it.
 #[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
@@ -170,6 +201,8 @@ pub struct RecordFilter {
     pub session: Option<String>,
     pub map: Option<String>,
     pub include_bots: bool,
+    /// Only the newest this many rows (still in the order played).
+    pub newest: Option<usize>,
 }
 
 /// One player in one round (round-only values), with the round and the player.
@@ -225,6 +258,22 @@ impl Store {
     pub async fn session_totals_out_of_step(&self) -> Result<Vec<String>, StoreError> {
         with_conn!(self, |conn, queries| queries::session_totals_out_of_step(
             conn
+        )
+        .await)
+    }
+
+    /// `player`'s round-only rows in `[from, to)` added up per group, in the
+    /// order the groups were first played: what [`crate::PlayerRecord`]s add
+    /// up to, without years of rows leaving the database.
+    pub async fn player_sums(
+        &self,
+        player: i64,
+        from: Option<&str>,
+        to: Option<&str>,
+        by: SumBy,
+    ) -> Result<Vec<GroupSums>, StoreError> {
+        with_conn!(self, |conn, queries| queries::player_sums(
+            conn, player, from, to, by
         )
         .await)
     }

@@ -12,7 +12,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::{TestDb, corpus_dir, import_all, repo_root, round_files};
-use etl_store::{ImportOptions, ImportOutcome, Pairing, Store};
+use etl_store::{ImportOptions, ImportOutcome, Pairing, Store, SumBy};
 use serde_json::Value;
 
 /// Stamps each test once per backend.
@@ -655,6 +655,111 @@ async fn sums_the_database_adds_match_the_rows(db: &TestDb) {
                 ..Default::default()
             };
             let mine = store.records(&filter).await.unwrap();
+
+            for by in [SumBy::Window, SumBy::Session, SumBy::Map, SumBy::Day] {
+                let key = |r: &etl_store::PlayerRecord| match by {
+                    SumBy::Window => String::new(),
+                    SumBy::Session => r
+                        .round
+                        .session_id
+                        .clone()
+                        .unwrap_or_else(|| r.round.played_at[..10].to_owned()),
+                    SumBy::Map => r.round.map.clone(),
+                    SumBy::Day => r.round.played_at[..10].to_owned(),
+                };
+                let mut groups: Vec<(String, Vec<&etl_store::PlayerRecord>)> = Vec::new();
+                for record in &mine {
+                    let k = key(record);
+                    match groups.iter_mut().find(|(g, _)| *g == k) {
+                        Some((_, rows)) => rows.push(record),
+                        None => groups.push((k, vec![record])),
+                    }
+                }
+                let expected: Vec<_> = groups
+                    .iter()
+                    .map(|(k, rows)| {
+                        let distinct = |f: &dyn Fn(&etl_store::PlayerRecord) -> Option<String>| {
+                            rows.iter()
+                                .filter_map(|r| f(r))
+                                .collect::<std::collections::BTreeSet<_>>()
+                                .len() as i64
+                        };
+                        let sum = |f: &dyn Fn(&etl_store::models::StatsRow) -> i64| {
+                            rows.iter().map(|r| f(&r.stats)).sum::<i64>()
+                        };
+                        let result = |won: bool| {
+                            rows.iter()
+                                .filter(|r| {
+                                    let team =
+                                        r.stats.team.as_deref().filter(|t| *t != "spectator");
+                                    match (team, r.round.winner.as_deref()) {
+                                        (Some(team), Some(winner)) => (team == winner) == won,
+                                        _ => false,
+                                    }
+                                })
+                                .count() as i64
+                        };
+                        (
+                            k.clone(),
+                            vec![
+                                rows.len() as i64,
+                                distinct(&|r| r.round.session_id.clone()),
+                                distinct(&|r| Some(r.round.map.clone())),
+                                sum(&|s| s.kills),
+                                sum(&|s| s.deaths),
+                                sum(&|s| s.damage_given),
+                                sum(&|s| s.time_played_s),
+                                sum(&|s| s.revives_given.unwrap_or(0)),
+                                sum(&|s| s.multikill_6.unwrap_or(0)),
+                                sum(&|s| s.objectives_stolen),
+                                rows.iter()
+                                    .map(|r| r.stats.killing_spree)
+                                    .max()
+                                    .unwrap_or(0),
+                                result(true),
+                                result(false),
+                            ],
+                            rows.first().unwrap().round.played_at.clone(),
+                            rows.last().unwrap().round.played_at.clone(),
+                        )
+                    })
+                    .collect();
+                let got: Vec<_> = store
+                    .player_sums(player.id, from.as_deref(), to.as_deref(), by)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|g| {
+                        let t = &g.sums;
+                        assert_eq!(t.player_id, player.id);
+                        (
+                            g.key,
+                            vec![
+                                t.rounds,
+                                t.sessions,
+                                g.maps,
+                                t.kills,
+                                t.deaths,
+                                t.damage_given,
+                                t.time_played_s,
+                                t.revives_given,
+                                t.multikill_6,
+                                t.objectives_stolen,
+                                t.best_spree,
+                                t.wins,
+                                t.losses,
+                            ],
+                            g.first_played,
+                            g.last_played,
+                        )
+                    })
+                    .collect();
+                assert_eq!(
+                    got, expected,
+                    "{by:?} sums of {} in {from:?}..{to:?}",
+                    player.last_clean_name
+                );
+            }
 
             let weapon_rows = store.weapons_of(&mine).await.unwrap();
             let mut expected: BTreeMap<String, [i64; 5]> = BTreeMap::new();

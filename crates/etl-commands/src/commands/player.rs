@@ -1,10 +1,6 @@
 //! The Player family: one player's numbers, from his round-only rows.
-
-use std::collections::HashMap;
-use std::hash::Hash;
-
 use etl_store::models::StatsRow;
-use etl_store::{PlayerRecord, RecordFilter};
+use etl_store::{GroupSums, PlayerRecord, RecordFilter, SumBy};
 
 use crate::args::{PlayerRef, Window, resolve_player, split_window};
 use crate::reply::colour;
@@ -45,21 +41,35 @@ pub(super) async fn run(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Com
         _ => {}
     }
     let subject = Subject::load(ctx, call).await?;
-    if subject.records.is_empty() {
+    if subject.played_nothing() {
         return subject.nothing(ctx).await;
     }
     match call.spec.name {
         "player_stats" => player_stats(ctx, &subject).await,
         "player_summary" => player_summary(ctx, &subject).await,
-        "player_history" => Ok(player_history(&subject)),
+        "player_history" => Ok(player_history(
+            &subject,
+            &subject.groups(ctx, SumBy::Session).await?,
+            &subject.groups(ctx, SumBy::Day).await?,
+        )),
         "player_weapons" => player_weapons(ctx, &subject).await,
-        "player_objectives" => Ok(player_objectives(&subject)),
-        "player_maps" => Ok(player_maps(&subject)),
-        "player_trends" => Ok(player_trends(&subject)),
+        "player_objectives" => Ok(player_objectives(
+            &subject,
+            &subject.groups(ctx, SumBy::Map).await?,
+            subject.records(ctx).await?,
+        )),
+        "player_maps" => Ok(player_maps(
+            &subject,
+            &subject.groups(ctx, SumBy::Map).await?,
+        )),
+        "player_trends" => Ok(player_trends(
+            &subject,
+            &subject.groups(ctx, SumBy::Session).await?,
+        )),
         "player_efficiency" => player_efficiency(ctx, &subject).await,
         "player_combat" => Ok(player_combat(&subject)),
-        "player_support" => Ok(player_support(&subject)),
-        "player_consistency" => Ok(player_consistency(&subject)),
+        "player_support" => Ok(player_support(&subject, subject.records(ctx).await?)),
+        "player_consistency" => Ok(player_consistency(&subject, subject.records(ctx).await?)),
         "player_rivals" => player_rivals(ctx, &subject).await,
         "player_teammates" => player_teammates(ctx, &subject).await,
         name => Err(CommandError::Unavailable(format!(
@@ -74,7 +84,18 @@ pub(super) async fn run(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Com
 struct Subject {
     player: PlayerRef,
     window: Window,
-    records: Vec<PlayerRecord>,
+    /// His sums over the window, added up by the store.
+    totals: Totals,
+    sessions: i64,
+    maps: i64,
+    /// His rows, read only for the commands that look at single rounds: over
+    /// ten years they are tens of thousands.
+    records: std::sync::OnceLock<Vec<PlayerRecord>>,
+}
+
+/// One group of his rounds (a session, a map, a day) and its sums.
+struct Group {
+    sums: GroupSums,
     totals: Totals,
 }
 
@@ -92,14 +113,58 @@ impl Subject {
         player: PlayerRef,
         window: Window,
     ) -> Result<Self, CommandError> {
-        let records = ctx.store.records(&player_filter(&player, &window)).await?;
-        let totals = Totals::of(&records);
+        let (from, to) = window.bounds();
+        let whole = ctx
+            .store
+            .player_sums(player.id, from.as_deref(), to.as_deref(), SumBy::Window)
+            .await?;
+        let mut totals = Totals::default();
+        let (mut sessions, mut maps) = (0, 0);
+        for group in &whole {
+            totals.add_summed(&group.sums);
+            sessions += group.sums.sessions;
+            maps += group.maps;
+        }
         Ok(Self {
             player,
             window,
-            records,
             totals,
+            sessions,
+            maps,
+            records: std::sync::OnceLock::new(),
         })
+    }
+
+    fn played_nothing(&self) -> bool {
+        self.totals.rounds == 0
+    }
+
+    /// His rows in the window, in the order played; read once.
+    async fn records(&self, ctx: &Context<'_>) -> Result<&[PlayerRecord], CommandError> {
+        if let Some(records) = self.records.get() {
+            return Ok(records);
+        }
+        let loaded = ctx
+            .store
+            .records(&player_filter(&self.player, &self.window))
+            .await?;
+        Ok(self.records.get_or_init(|| loaded))
+    }
+
+    /// His sums per group, in the order the groups were first played.
+    async fn groups(&self, ctx: &Context<'_>, by: SumBy) -> Result<Vec<Group>, CommandError> {
+        let (from, to) = self.window.bounds();
+        Ok(ctx
+            .store
+            .player_sums(self.player.id, from.as_deref(), to.as_deref(), by)
+            .await?
+            .into_iter()
+            .map(|sums| {
+                let mut totals = Totals::default();
+                totals.add_summed(&sums.sums);
+                Group { sums, totals }
+            })
+            .collect())
     }
 
     fn title(&self, what: &str) -> String {
@@ -235,47 +300,6 @@ fn won_lost(totals: &Totals) -> String {
     format!("{}-{}", totals.wins, totals.losses)
 }
 
-/// Groups in order of first appearance.
-fn groups<'a, K: Eq + Hash + Clone>(
-    records: impl IntoIterator<Item = &'a PlayerRecord>,
-    key: impl Fn(&PlayerRecord) -> K,
-) -> Vec<(K, Vec<&'a PlayerRecord>)> {
-    let mut index: HashMap<K, usize> = HashMap::new();
-    let mut out: Vec<(K, Vec<&'a PlayerRecord>)> = Vec::new();
-    for record in records {
-        let k = key(record);
-        if let Some(group) = index.get(&k).and_then(|i| out.get_mut(*i)) {
-            group.1.push(record);
-        } else {
-            index.insert(k.clone(), out.len());
-            out.push((k, vec![record]));
-        }
-    }
-    out
-}
-
-fn session_key(record: &PlayerRecord) -> String {
-    record
-        .round
-        .session_id
-        .clone()
-        .unwrap_or_else(|| day(&record.round.played_at).to_owned())
-}
-
-/// His sessions, oldest first: the first round's time and the sums.
-fn sessions(records: &[PlayerRecord]) -> Vec<(String, Vec<&PlayerRecord>)> {
-    groups(records, session_key)
-        .into_iter()
-        .map(|(_, rows)| {
-            let label = rows
-                .first()
-                .map(|r| minute(&r.round.played_at).to_owned())
-                .unwrap_or_default();
-            (label, rows)
-        })
-        .collect()
-}
-
 fn multikills(totals: &Totals) -> String {
     totals
         .multikills
@@ -334,11 +358,11 @@ async fn player_stats(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, Com
         .description(format!(
             "{} in {} on {} · {}",
             plural(t.rounds, "round"),
-            plural(count(t.sessions.len()), "session"),
-            plural(count(t.maps.len()), "map"),
+            plural(subject.sessions, "session"),
+            plural(subject.maps, "map"),
             subject.window.label
         ))
-        .field("Games", games(t), true)
+        .field("Games", games(subject), true)
         .field("Combat", combat_lines(t), true)
         .field("Aim", aim_lines(t), true)
         .field("Team play", team_play_lines(t), true)
@@ -349,11 +373,12 @@ async fn player_stats(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, Com
         .build())
 }
 
-fn games(t: &Totals) -> String {
+fn games(subject: &Subject) -> String {
+    let t = &subject.totals;
     lines(&[
         ("Rounds", t.rounds.to_string()),
-        ("Sessions", t.sessions.len().to_string()),
-        ("Maps", t.maps.len().to_string()),
+        ("Sessions", subject.sessions.to_string()),
+        ("Maps", subject.maps.to_string()),
         ("Time played", duration(t.time_played_s)),
         (
             "Win rate",
@@ -445,19 +470,26 @@ async fn player_summary(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, C
         || "none".to_owned(),
         |(name, w)| format!("{name} ({} kills)", w.kills),
     );
-    let best_map = map_rows(&subject.records)
+    let best_map = subject
+        .groups(ctx, SumBy::Map)
+        .await?
         .into_iter()
-        .max_by(|a, b| a.1.kd().total_cmp(&b.1.kd()).then_with(|| b.0.cmp(&a.0)))
+        .max_by(|a, b| {
+            a.totals
+                .kd()
+                .total_cmp(&b.totals.kd())
+                .then_with(|| b.sums.key.cmp(&a.sums.key))
+        })
         .map_or_else(
             || "none".to_owned(),
-            |(map, m)| format!("{map} (K/D {})", f2(m.kd())),
+            |m| format!("{} (K/D {})", m.sums.key, f2(m.totals.kd())),
         );
     let text = [
         format!(
             "**Played** {} in {} on {} · {}",
             plural(t.rounds, "round"),
-            plural(count(t.sessions.len()), "session"),
-            plural(count(t.maps.len()), "map"),
+            plural(subject.sessions, "session"),
+            plural(subject.maps, "map"),
             duration(t.time_played_s)
         ),
         format!(
@@ -491,25 +523,28 @@ async fn player_summary(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, C
 // ---------------------------------------------------------------------------
 // player_history, player_trends
 
-fn player_history(subject: &Subject) -> Reply {
-    let sessions = sessions(&subject.records);
+/// A session's label: when its first round was played.
+fn session_label(session: &Group) -> String {
+    minute(&session.sums.first_played).to_owned()
+}
+
+fn player_history(subject: &Subject, sessions: &[Group], days: &[Group]) -> Reply {
     let best = sessions
         .iter()
-        .map(|(label, rows)| (label, Totals::of(rows.iter().copied())))
-        .max_by(|a, b| a.1.kd().total_cmp(&b.1.kd()));
+        .max_by(|a, b| a.totals.kd().total_cmp(&b.totals.kd()));
     let rows = sessions
         .iter()
         .rev()
-        .map(|(label, rows)| {
-            let t = Totals::of(rows.iter().copied());
+        .map(|session| {
+            let t = &session.totals;
             vec![
-                label.clone(),
+                session_label(session),
                 t.rounds.to_string(),
                 t.kills.to_string(),
                 t.deaths.to_string(),
                 f2(t.kd()),
                 f1(t.dpm()),
-                won_lost(&t),
+                won_lost(t),
             ]
         })
         .collect();
@@ -518,8 +553,12 @@ fn player_history(subject: &Subject) -> Reply {
         plural(count(sessions.len()), "session"),
         plural(subject.totals.rounds, "round")
     );
-    if let Some((label, t)) = best.filter(|_| sessions.len() > 1) {
-        description.push_str(&format!("\nBest session by K/D: {label} ({})", f2(t.kd())));
+    if let Some(best) = best.filter(|_| sessions.len() > 1) {
+        description.push_str(&format!(
+            "\nBest session by K/D: {} ({})",
+            session_label(best),
+            f2(best.totals.kd())
+        ));
     }
     let mut builder = Reply::builder(subject.title("history"))
         .description(description)
@@ -531,57 +570,57 @@ fn player_history(subject: &Subject) -> Reply {
         .footer(subject.footer());
     if let Some(png) = chart_attachment(
         format!("{}-activity.png", slug(&subject.player.name)),
-        activity_chart(subject, &sessions),
+        activity_chart(subject, sessions.len(), days),
     ) {
         builder = builder.attachment(png);
     }
     builder.build()
 }
 
-/// The rounds of the history's sessions, per day they were played on.
+/// The rounds of the window, per day they were played on.
 fn activity_chart(
     subject: &Subject,
-    sessions: &[(String, Vec<&PlayerRecord>)],
+    sessions: usize,
+    days: &[Group],
 ) -> etl_charts::PlayerActivity {
-    let mut per_day: std::collections::BTreeMap<jiff::civil::Date, u32> =
-        std::collections::BTreeMap::new();
-    for record in sessions.iter().flat_map(|(_, rows)| rows) {
-        if let Ok(date) = day(&record.round.played_at).parse::<jiff::civil::Date>() {
-            *per_day.entry(date).or_default() += 1;
-        }
-    }
     etl_charts::PlayerActivity {
         title: subject.title("activity"),
         subtitle: format!(
             "Rounds per day · {} · {} in {}",
             subject.window.label,
             plural(subject.totals.rounds, "round"),
-            plural(count(sessions.len()), "session")
+            plural(count(sessions), "session")
         ),
-        days: per_day
-            .into_iter()
-            .map(|(day, rounds)| etl_charts::DayRounds { day, rounds })
+        days: days
+            .iter()
+            .filter_map(|d| {
+                Some(etl_charts::DayRounds {
+                    day: d.sums.key.parse().ok()?,
+                    rounds: u32::try_from(d.sums.sums.rounds).ok()?,
+                })
+            })
             .collect(),
     }
 }
 
-fn player_trends(subject: &Subject) -> Reply {
+fn player_trends(subject: &Subject, sessions: &[Group]) -> Reply {
     const ROLLING: usize = 3;
-    let sessions = sessions(&subject.records);
     let rolling = |end: usize| {
-        Totals::of(
-            sessions
-                .iter()
-                .take(end + 1)
-                .skip((end + 1).saturating_sub(ROLLING))
-                .flat_map(|(_, rows)| rows.iter().copied()),
-        )
+        let mut sum = Totals::default();
+        for session in sessions
+            .iter()
+            .take(end + 1)
+            .skip((end + 1).saturating_sub(ROLLING))
+        {
+            sum.add_summed(&session.sums.sums);
+        }
+        sum
     };
     // Each session's sums and the rolling sums, for the table and the chart alike.
-    let points: Vec<(&String, Totals, Totals)> = sessions
+    let points: Vec<(String, &Totals, Totals)> = sessions
         .iter()
         .enumerate()
-        .map(|(index, (label, rows))| (label, Totals::of(rows.iter().copied()), rolling(index)))
+        .map(|(index, session)| (session_label(session), &session.totals, rolling(index)))
         .collect();
     let rows = points
         .iter()
@@ -768,22 +807,25 @@ async fn player_weapons(ctx: &Context<'_>, subject: &Subject) -> Result<Reply, C
 // ---------------------------------------------------------------------------
 // player_objectives, player_maps
 
-fn map_rows<'a>(records: &'a [PlayerRecord]) -> Vec<(String, Totals)> {
-    let mut maps: Vec<(String, Totals)> = groups(records, |r| r.round.map.clone())
-        .into_iter()
-        .map(|(map, rows): (String, Vec<&'a PlayerRecord>)| (map, Totals::of(rows)))
-        .collect();
-    maps.sort_by(|a, b| b.1.rounds.cmp(&a.1.rounds).then_with(|| a.0.cmp(&b.0)));
-    maps
+/// His maps, most played first.
+fn by_plays(maps: &[Group]) -> Vec<&Group> {
+    let mut sorted: Vec<&Group> = maps.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.totals
+            .rounds
+            .cmp(&a.totals.rounds)
+            .then_with(|| a.sums.key.cmp(&b.sums.key))
+    });
+    sorted
 }
 
-fn player_objectives(subject: &Subject) -> Reply {
+fn player_objectives(subject: &Subject, maps: &[Group], records: &[PlayerRecord]) -> Reply {
     let t = &subject.totals;
-    let rows = map_rows(&subject.records)
+    let rows = by_plays(maps)
         .into_iter()
-        .map(|(map, m)| {
+        .map(|Group { sums, totals: m }| {
             vec![
-                map,
+                sums.key.clone(),
                 m.rounds.to_string(),
                 m.objectives_stolen.to_string(),
                 m.objectives_returned.to_string(),
@@ -793,8 +835,7 @@ fn player_objectives(subject: &Subject) -> Reply {
             ]
         })
         .collect();
-    let best = subject
-        .records
+    let best = records
         .iter()
         .map(|r| (r, Totals::of([r]).objectives()))
         .filter(|(_, n)| *n > 0)
@@ -838,13 +879,12 @@ fn player_objectives(subject: &Subject) -> Reply {
         .build()
 }
 
-fn player_maps(subject: &Subject) -> Reply {
-    let maps = map_rows(&subject.records);
-    let rows = maps
-        .iter()
-        .map(|(map, m)| {
+fn player_maps(subject: &Subject, maps: &[Group]) -> Reply {
+    let rows = by_plays(maps)
+        .into_iter()
+        .map(|Group { sums, totals: m }| {
             vec![
-                map.clone(),
+                sums.key.clone(),
                 m.rounds.to_string(),
                 m.kills.to_string(),
                 m.deaths.to_string(),
@@ -914,7 +954,7 @@ async fn compare_players(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Co
     let a = Subject::of(ctx, a, window.clone()).await?;
     let b = Subject::of(ctx, b, window).await?;
     for side in [&a, &b] {
-        if side.records.is_empty() {
+        if side.played_nothing() {
             return side.nothing(ctx).await;
         }
     }
@@ -1002,10 +1042,17 @@ async fn player_recent(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Comm
     };
     let player = resolve_player(ctx, &name, call.spec.usage).await?;
     let subject = Subject::of(ctx, player, Window::all()).await?;
-    if subject.records.is_empty() {
+    if subject.played_nothing() {
         return subject.nothing(ctx).await;
     }
-    let shown: Vec<&PlayerRecord> = subject.records.iter().rev().take(wanted).collect();
+    let newest = ctx
+        .store
+        .records(&RecordFilter {
+            newest: Some(wanted),
+            ..player_filter(&subject.player, &subject.window)
+        })
+        .await?;
+    let shown: Vec<&PlayerRecord> = newest.iter().rev().collect();
     let t = Totals::of(shown.iter().copied());
     let rows = shown.iter().map(|r| recent_row(r)).collect();
     Ok(Reply::builder(subject.title("recent rounds"))
@@ -1171,11 +1218,12 @@ async fn player_achievements(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply
     }
     let player = resolve_player(ctx, &call.tokens.join(" "), call.spec.usage).await?;
     let subject = Subject::of(ctx, player, Window::all()).await?;
-    if subject.records.is_empty() {
+    if subject.played_nothing() {
         return subject.nothing(ctx).await;
     }
-    let (reached, next) = milestones(&subject.records);
-    let (feats, done) = feats(&subject.records);
+    let records = subject.records(ctx).await?;
+    let (reached, next) = milestones(records);
+    let (feats, done) = feats(records);
     Ok(Reply::builder(subject.title("achievements"))
         .description(format!(
             "{} of {} milestones and {done} of {} single-round feats.",
@@ -1194,7 +1242,7 @@ async fn player_achievements(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply
         )
         .field("Next milestones", next.join("\n"), false)
         .field("Single-round feats", feats.join("\n"), false)
-        .field("Best single rounds", best_rounds(&subject.records), false)
+        .field("Best single rounds", best_rounds(records), false)
         .footer(subject.footer())
         .build())
 }
@@ -1411,11 +1459,10 @@ fn player_combat(subject: &Subject) -> Reply {
         .build()
 }
 
-fn player_support(subject: &Subject) -> Reply {
+fn player_support(subject: &Subject, records: &[PlayerRecord]) -> Reply {
     let t = &subject.totals;
     let per_round = |n: i64| f2(ratio(n as f64, t.rounds as f64));
-    let with_revive = subject
-        .records
+    let with_revive = records
         .iter()
         .filter(|r| r.stats.revives_given.unwrap_or(0) > 0)
         .count();
@@ -1511,7 +1558,7 @@ fn verdict(cv: f64) -> &'static str {
     }
 }
 
-fn player_consistency(subject: &Subject) -> Reply {
+fn player_consistency(subject: &Subject, records: &[PlayerRecord]) -> Reply {
     const MIN_ROUNDS: i64 = 3;
     if subject.totals.rounds < MIN_ROUNDS {
         return Reply::message(
@@ -1525,7 +1572,7 @@ fn player_consistency(subject: &Subject) -> Reply {
             colour::WARNING,
         );
     }
-    let per_round: Vec<Totals> = subject.records.iter().map(|r| Totals::of([r])).collect();
+    let per_round: Vec<Totals> = records.iter().map(|r| Totals::of([r])).collect();
     let spread =
         |value: fn(&Totals) -> f64| Spread::of(&per_round.iter().map(value).collect::<Vec<_>>());
     let kills = spread(|t| t.kills as f64);
@@ -1536,7 +1583,7 @@ fn player_consistency(subject: &Subject) -> Reply {
         .iter()
         .filter(|t| t.dpm() >= overall.dpm())
         .count();
-    let (best, worst) = extremes(subject);
+    let (best, worst) = extremes(records);
     Reply::builder(subject.title("consistency"))
         .description(format!(
             "Verdict: **{}**: his DPM varies {} from round to round \
@@ -1558,7 +1605,7 @@ fn player_consistency(subject: &Subject) -> Reply {
         .build()
 }
 
-fn extremes(subject: &Subject) -> (String, String) {
+fn extremes(records: &[PlayerRecord]) -> (String, String) {
     let by_dpm = |a: &&PlayerRecord, b: &&PlayerRecord| {
         Totals::of([*a]).dpm().total_cmp(&Totals::of([*b]).dpm())
     };
@@ -1568,8 +1615,8 @@ fn extremes(subject: &Subject) -> (String, String) {
         })
     };
     (
-        show(subject.records.iter().max_by(by_dpm)),
-        show(subject.records.iter().min_by(by_dpm)),
+        show(records.iter().max_by(by_dpm)),
+        show(records.iter().min_by(by_dpm)),
     )
 }
 

@@ -27,10 +27,18 @@ pub(crate) async fn records(conn: &mut Conn, filter: &crate::read::RecordFilter)
     if !filter.include_bots {
         query = query.filter(players::is_bot.eq(false));
     }
-    let rows: Vec<(RoundRow, PlayerRow, StatsRow)> = query
-        .order((rounds::played_at.asc(), rounds::id.asc(), player_round_stats::line_index.asc()))
-        .load(conn)
-        .await?;
+    let rows: Vec<(RoundRow, PlayerRow, StatsRow)> = match filter.newest {
+        Some(newest) => {
+            let mut rows: Vec<(RoundRow, PlayerRow, StatsRow)> = query
+                .order((rounds::played_at.desc(), rounds::id.desc(), player_round_stats::line_index.desc()))
+                .limit(i64::try_from(newest).unwrap_or(i64::MAX))
+                .load(conn)
+                .await?;
+            rows.reverse();
+            rows
+        }
+        None => query.order((rounds::played_at.asc(), rounds::id.asc(), player_round_stats::line_index.asc())).load(conn).await?,
+    };
     Ok(rows
         .into_iter()
         .map(|(round, player, stats)| crate::read::PlayerRecord { round, player, stats })
@@ -170,6 +178,64 @@ fn played_between<'a>(from: Option<&'a str>, to: Option<&'a str>, bound: usize) 
         sql.push_str(&format!(" AND r.played_at < {}", param(bound + binds.len())));
     }
     (sql, binds)
+}
+
+/// The sums of a group of round-only rows `s` (joined with their round `r`),
+/// named as [`crate::read::SummedTotals`]' fields; wins and losses as the
+/// per-session totals count them.
+fn row_sums() -> String {
+    const PLAIN: &[&str] = &[
+        "kills", "deaths", "headshots", "hits", "shots", "damage_given", "damage_received",
+        "team_damage_given", "team_damage_received", "gibs", "self_kills", "team_kills", "xp",
+        "kill_assists", "kill_steals", "headshot_kills", "objectives_stolen", "objectives_returned",
+        "dynamites_planted", "dynamites_defused", "times_revived", "bullets_fired", "time_played_s",
+        "time_dead_s", "useful_kills", "denied_playtime_s", "multikill_2", "multikill_3",
+        "multikill_4", "multikill_5",
+    ];
+    const NULLABLE: &[&str] = &["revives_given", "repairs_constructions", "useless_kills", "multikill_6"];
+    let mut columns: Vec<String> = PLAIN.iter().map(|c| format!("CAST(SUM(s.{c}) AS BIGINT) AS {c}")).collect();
+    columns.extend(NULLABLE.iter().map(|c| format!("CAST(SUM(COALESCE(s.{c}, 0)) AS BIGINT) AS {c}")));
+    columns.push("CAST(MAX(s.killing_spree) AS BIGINT) AS best_spree".to_owned());
+    columns.push("CAST(MAX(s.death_spree) AS BIGINT) AS worst_death_spree".to_owned());
+    columns.push("CAST(SUM(CASE WHEN r.winner IS NOT NULL AND s.team IS NOT NULL AND s.team <> 'spectator' AND s.team = r.winner THEN 1 ELSE 0 END) AS BIGINT) AS wins".to_owned());
+    columns.push("CAST(SUM(CASE WHEN r.winner IS NOT NULL AND s.team IS NOT NULL AND s.team <> 'spectator' AND s.team <> r.winner THEN 1 ELSE 0 END) AS BIGINT) AS losses".to_owned());
+    columns.join(", ")
+}
+
+pub(crate) async fn player_sums(
+    conn: &mut Conn,
+    player: i64,
+    from: Option<&str>,
+    to: Option<&str>,
+    by: crate::read::SumBy,
+) -> Result<Vec<crate::read::GroupSums>, StoreError> {
+    use crate::read::SumBy;
+    use diesel::sql_types::{BigInt, Text};
+    let key = match by {
+        SumBy::Window => None,
+        SumBy::Session => Some("COALESCE(r.session_id, SUBSTR(r.played_at, 1, 10))"),
+        SumBy::Map => Some("r.map"),
+        SumBy::Day => Some("SUBSTR(r.played_at, 1, 10)"),
+    };
+    let (window, binds) = played_between(from, to, 1);
+    let sql = format!(
+        "SELECT {} AS key, CAST(COUNT(DISTINCT r.map) AS BIGINT) AS maps, \
+         MIN(r.played_at) AS first_played, MAX(r.played_at) AS last_played, \
+         s.player_id AS player_id, p.last_clean_name AS name, \
+         CAST(COUNT(DISTINCT r.session_id) AS BIGINT) AS sessions, CAST(COUNT(*) AS BIGINT) AS rounds, {} \
+         FROM player_round_stats s JOIN rounds r ON r.id = s.round_id JOIN players p ON p.id = s.player_id \
+         WHERE s.player_id = {} AND s.kind = '{ROUND_ONLY}'{window} \
+         GROUP BY {}s.player_id, p.last_clean_name ORDER BY first_played, key",
+        key.unwrap_or("CAST('' AS TEXT)"),
+        row_sums(),
+        param(1),
+        key.map(|k| format!("{k}, ")).unwrap_or_default(),
+    );
+    let mut query = diesel::sql_query(sql).into_boxed().bind::<BigInt, _>(player);
+    for value in binds {
+        query = query.bind::<Text, _>(value);
+    }
+    Ok(query.load(conn).await?)
 }
 
 pub(crate) async fn weapon_sums(conn: &mut Conn, player: i64, from: Option<&str>, to: Option<&str>) -> Result<Vec<crate::read::WeaponSums>, StoreError> {
