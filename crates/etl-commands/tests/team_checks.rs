@@ -677,3 +677,56 @@ async fn team_lines_read_the_same_on_postgres() {
         );
     }
 }
+
+/// Many nights: the history reads its sessions a few at a time (not every row
+/// of every night at once); each night is one line, once, oldest first, and
+/// a window keeps only its nights.
+#[tokio::test(flavor = "multi_thread")]
+async fn history_over_many_nights_has_each_night_once() {
+    const NIGHTS: i64 = 27;
+    let db = TestDb::sqlite();
+    let store = db.open_with(etl_store::ImportOptions::default()).await;
+    let night = round_files(&repo_root().join("testdata/sample-night"));
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for n in 0..NIGHTS {
+        let date = jiff::civil::date(2025, 10, 10)
+            .checked_add(jiff::Span::new().days(n))
+            .unwrap();
+        for path in &night {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            files.push((
+                format!("{}{}", date.strftime("%Y-%m-%d"), &name[10..]),
+                std::fs::read(path).unwrap(),
+            ));
+        }
+    }
+    let batch: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
+    store.import_files(&batch).await.unwrap();
+
+    let (_single_db, single, _) = sample().await;
+    let one = table(&ok(&single, "team_history").await);
+    let one_player = table(&ok(&single, "team_history Slomix").await);
+    assert_eq!((one.len(), one_player.len()), (1, 1));
+
+    for (line, expected_rows, same_as) in [
+        ("team_history", NIGHTS, &one[0]),
+        ("team_history Slomix", NIGHTS, &one_player[0]),
+        // 2025-10-10 to 2025-10-31: 22 nights in October.
+        ("team_history 2025-10", 22, &one[0]),
+        ("team_history Slomix 2025-10", 22, &one_player[0]),
+    ] {
+        let rows = table(&ok(&store, line).await);
+        assert_eq!(rows.len(), expected_rows as usize, "{line}");
+        let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(ids, sorted, "{line}: each night once, oldest first");
+        for row in &rows {
+            assert_eq!(row[1..], same_as[1..], "{line}: {}", row[0]);
+        }
+    }
+}

@@ -203,6 +203,8 @@ pub struct RecordFilter {
     pub include_bots: bool,
     /// Only the newest this many rows (still in the order played).
     pub newest: Option<usize>,
+    /// Only rows of these sessions.
+    pub sessions: Option<Vec<String>>,
 }
 
 /// One player in one round (round-only values), with the round and the player.

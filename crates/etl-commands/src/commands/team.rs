@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use etl_parser::Side;
 use etl_store::models::RoundRow;
-use etl_store::{PlayerRecord, RecordFilter, SessionRow};
+use etl_store::{PlayerRecord, RecordFilter, SessionRow, SumBy};
 
 use crate::args::Window;
 use crate::reply::colour;
@@ -1553,32 +1553,93 @@ async fn team_history(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Comma
         }
     };
     let (from, to) = window.bounds();
-    let records = ctx
-        .store
-        .records(&RecordFilter {
-            from,
-            to,
-            ..RecordFilter::default()
-        })
-        .await?;
-    // Sessions in play order, with their rows.
-    let mut sessions: Vec<(String, Vec<PlayerRecord>)> = Vec::new();
-    for record in records {
-        let Some(id) = record.round.session_id.clone() else {
-            continue;
-        };
-        match sessions.iter_mut().find(|(s, _)| *s == id) {
-            Some((_, rows)) => rows.push(record),
-            None => sessions.push((id, vec![record])),
+    // The sessions with rows in the window, oldest first: his, or everyone's.
+    let ids: Vec<String> = match &player {
+        Some(player) => ctx
+            .store
+            .player_sums(player.id, from.as_deref(), to.as_deref(), SumBy::Session)
+            .await?
+            .into_iter()
+            .filter(|group| group.sums.sessions > 0)
+            .map(|group| group.key)
+            .collect(),
+        None => {
+            let mut all = ctx.store.sessions(false, i64::MAX).await?;
+            all.retain(|s| {
+                from.as_ref().is_none_or(|from| s.ended_at >= *from)
+                    && to.as_ref().is_none_or(|to| s.started_at < *to)
+            });
+            all.into_iter().map(|s| s.id).collect()
+        }
+    };
+    // A few sessions' rows at a time: years of everyone's rows do not fit
+    // in a small bot's memory.
+    const SESSIONS_PER_READ: usize = 25;
+    let mut lines = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(SESSIONS_PER_READ) {
+        let records = ctx
+            .store
+            .records(&RecordFilter {
+                from: from.clone(),
+                to: to.clone(),
+                sessions: Some(chunk.to_vec()),
+                ..RecordFilter::default()
+            })
+            .await?;
+        let mut rows_of: HashMap<String, Vec<PlayerRecord>> = HashMap::new();
+        for record in records {
+            if let Some(id) = record.round.session_id.clone() {
+                rows_of.entry(id).or_default().push(record);
+            }
+        }
+        for id in chunk {
+            let Some(rows) = rows_of.get(id) else {
+                continue;
+            };
+            lines.push(SessionLine::of(id, rows, player.as_ref()));
         }
     }
     match player {
-        None => Ok(history_of_squads(&window, &sessions)),
-        Some(player) => Ok(history_of_player(&window, &sessions, &player)),
+        None => Ok(history_of_squads(&window, &lines)),
+        Some(player) => Ok(history_of_player(&window, &lines, &player)),
     }
 }
 
-fn history_of_squads(window: &Window, sessions: &[(String, Vec<PlayerRecord>)]) -> Reply {
+/// What the squad history shows of one session.
+struct SessionLine {
+    id: String,
+    maps: usize,
+    score: Score,
+    /// His rounds per squad (A, B) and his sums, when asked about a player.
+    his: Option<([i64; 2], Totals)>,
+}
+
+impl SessionLine {
+    fn of(id: &str, rows: &[PlayerRecord], player: Option<&crate::args::PlayerRef>) -> Self {
+        let outcomes = outcomes(rows);
+        let his = player.map(|player| {
+            let mine: Vec<&PlayerRecord> =
+                rows.iter().filter(|r| r.player.id == player.id).collect();
+            let mut per_squad = [0i64; 2];
+            for record in &mine {
+                match squad_of(record) {
+                    Some(Squad::A) => per_squad[0] += 1,
+                    Some(Squad::B) => per_squad[1] += 1,
+                    None => {}
+                }
+            }
+            (per_squad, Totals::of(mine))
+        });
+        Self {
+            id: id.to_owned(),
+            maps: outcomes.len(),
+            score: Score::of(&outcomes),
+            his,
+        }
+    }
+}
+
+fn history_of_squads(window: &Window, sessions: &[SessionLine]) -> Reply {
     let title = format!("Squad history · {}", window.label);
     if sessions.is_empty() {
         return Reply::message(title, "No session in this window.", colour::WARNING);
@@ -1586,9 +1647,10 @@ fn history_of_squads(window: &Window, sessions: &[(String, Vec<PlayerRecord>)]) 
     let mut table = Vec::new();
     let mut results = Vec::new();
     let (mut a_nights, mut b_nights, mut ties) = (0, 0, 0);
-    for (id, records) in sessions {
-        let outcomes = outcomes(records);
-        let score = Score::of(&outcomes);
+    for SessionLine {
+        id, maps, score, ..
+    } in sessions
+    {
         results.push(session_result(id, score.a, score.b, score.open));
         match score.a.cmp(&score.b) {
             std::cmp::Ordering::Greater => a_nights += 1,
@@ -1597,7 +1659,7 @@ fn history_of_squads(window: &Window, sessions: &[(String, Vec<PlayerRecord>)]) 
         }
         table.push(vec![
             id.clone(),
-            outcomes.len().to_string(),
+            maps.to_string(),
             score.a.to_string(),
             score.b.to_string(),
             score.open.to_string(),
@@ -1657,26 +1719,19 @@ fn session_result(id: &str, won: usize, lost: usize, open: usize) -> etl_charts:
 
 fn history_of_player(
     window: &Window,
-    sessions: &[(String, Vec<PlayerRecord>)],
+    sessions: &[SessionLine],
     player: &crate::args::PlayerRef,
 ) -> Reply {
     let title = format!("{}'s squads · {}", player.name, window.label);
     let mut table = Vec::new();
     let mut results = Vec::new();
     let (mut won, mut lost, mut tied) = (0, 0, 0);
-    for (id, records) in sessions {
-        let mine: Vec<&PlayerRecord> = records
-            .iter()
-            .filter(|r| r.player.id == player.id)
-            .collect();
-        let mut per_squad = [0i64; 2];
-        for record in &mine {
-            match squad_of(record) {
-                Some(Squad::A) => per_squad[0] += 1,
-                Some(Squad::B) => per_squad[1] += 1,
-                None => {}
-            }
-        }
+    for line in sessions {
+        let (id, score) = (&line.id, line.score);
+        let Some((per_squad, totals)) = &line.his else {
+            continue;
+        };
+        let per_squad = *per_squad;
         let squad = match per_squad {
             [0, 0] => None,
             [a, b] if a >= b => Some(Squad::A),
@@ -1689,7 +1744,6 @@ fn history_of_player(
             [a, b] if a > 0 && b > 0 => format!("{} (A {a}, B {b})", squad.label()),
             _ => squad.label().to_owned(),
         };
-        let score = Score::of(&outcomes(records));
         let (ours, theirs) = score.of_squad(squad);
         results.push(session_result(id, ours, theirs, score.open));
         let result = match ours.cmp(&theirs) {
@@ -1706,13 +1760,12 @@ fn history_of_player(
                 "tied"
             }
         };
-        let totals = Totals::of(mine.iter().copied());
         table.push(vec![
             id.clone(),
             squad_text,
             format!("{result} {ours}-{theirs}"),
             totals.rounds.to_string(),
-            kd(&totals),
+            kd(totals),
         ]);
     }
     if table.is_empty() {

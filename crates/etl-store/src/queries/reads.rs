@@ -21,6 +21,9 @@ pub(crate) async fn records(conn: &mut Conn, filter: &crate::read::RecordFilter)
     if let Some(session) = &filter.session {
         query = query.filter(rounds::session_id.eq(session.clone()));
     }
+    if let Some(sessions) = &filter.sessions {
+        query = query.filter(rounds::session_id.eq_any(sessions.clone()));
+    }
     if let Some(map) = &filter.map {
         query = query.filter(rounds::map.eq(map.clone()));
     }
