@@ -216,12 +216,7 @@ impl Monitor {
         sources: Vec<NamedSource>,
         config: MonitorConfig,
     ) -> Result<Self, IngestError> {
-        let processed = store
-            .processed_files()
-            .await?
-            .into_iter()
-            .map(|p| p.file_name)
-            .collect();
+        let processed = store.processed_names().await?.into_iter().collect();
         Ok(Self {
             store,
             status: MonitorStatus::new(&sources),

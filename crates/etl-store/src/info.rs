@@ -39,4 +39,10 @@ impl Store {
         with_conn!(self, |conn, queries| queries::processed_files_list(conn)
             .await)
     }
+
+    /// The names of every file recorded, imported or failed, in no order:
+    /// what a watcher needs to skip them, without years of records.
+    pub async fn processed_names(&self) -> Result<Vec<String>, StoreError> {
+        with_conn!(self, |conn, queries| queries::processed_names(conn).await)
+    }
 }

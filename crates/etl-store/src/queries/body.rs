@@ -882,6 +882,10 @@ pub(crate) async fn played_range(conn: &mut Conn) -> Result<(Option<String>, Opt
         .await?)
 }
 
+pub(crate) async fn processed_names(conn: &mut Conn) -> Result<Vec<String>, StoreError> {
+    Ok(processed_files::table.select(processed_files::file_name).load(conn).await?)
+}
+
 pub(crate) async fn processed_files_list(conn: &mut Conn) -> Result<Vec<ProcessedFile>, StoreError> {
     Ok(processed_files::table
         .order((processed_files::processed_at.desc(), processed_files::file_name.asc()))
