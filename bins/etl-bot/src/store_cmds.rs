@@ -98,6 +98,8 @@ fn file_name(path: &Path) -> String {
 const IMPORT_BATCH: usize = 200;
 /// The sessions table after an import shows this many of the latest.
 const SESSIONS_SHOWN: usize = 10;
+/// After importing this many files the planner's statistics are refreshed.
+const ANALYZE_AFTER: usize = 1000;
 
 pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let store = open(config).await?;
@@ -148,6 +150,9 @@ pub async fn import(config: &Config, args: &ImportArgs) -> anyhow::Result<ExitCo
         progress.inc(batch.len() as u64);
     }
     progress.finish_and_clear();
+    if imported >= ANALYZE_AFTER {
+        store.analyze().await?;
+    }
     let mut out = io::stdout().lock();
     writeln!(
         out,

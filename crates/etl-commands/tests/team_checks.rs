@@ -678,9 +678,10 @@ async fn team_lines_read_the_same_on_postgres() {
     }
 }
 
-/// Many nights: the history reads its sessions a few at a time (not every row
-/// of every night at once); each night is one line, once, oldest first, and
-/// a window keeps only its nights.
+/// Many nights: the history and the synergy read their sessions a few at a
+/// time (not every row of every night at once); each night is one history
+/// line, once, oldest first; a window keeps only its nights; synergy sums
+/// every night.
 #[tokio::test(flavor = "multi_thread")]
 async fn history_over_many_nights_has_each_night_once() {
     const NIGHTS: i64 = 27;
@@ -728,5 +729,20 @@ async fn history_over_many_nights_has_each_night_once() {
         for row in &rows {
             assert_eq!(row[1..], same_as[1..], "{line}: {}", row[0]);
         }
+    }
+
+    // Synergy adds the nights up: every pair NIGHTS times its single-night
+    // rounds and results, the same order, the same rate.
+    let one_night = table(&ok(&single, "team_synergy all").await);
+    let nights = table(&ok(&store, "team_synergy all").await);
+    assert!(!one_night.is_empty());
+    assert_eq!(nights.len(), one_night.len());
+    for (many, one) in nights.iter().zip(&one_night) {
+        let times = |n: &str| (n.parse::<i64>().unwrap() * NIGHTS).to_string();
+        let (won, decided) = one[2].split_once('/').unwrap();
+        assert_eq!(many[0], one[0]);
+        assert_eq!(many[1], times(&one[1]), "{}", one[0]);
+        assert_eq!(many[2], format!("{}/{}", times(won), times(decided)));
+        assert_eq!(many[3], one[3]);
     }
 }

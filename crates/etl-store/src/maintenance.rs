@@ -352,6 +352,21 @@ impl Store {
         .await)
     }
 
+    /// Refreshes the planner's statistics, without the rewrite `vacuum`
+    /// does: after a bulk load PostgreSQL otherwise plans with the empty
+    /// tables' numbers (a player's rivals took 4.8 s instead of 0.9 s on ten
+    /// years). SQLite samples at most 1,000 rows per index.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        let sql = match self.backend() {
+            BackendKind::Postgres => "ANALYZE",
+            BackendKind::Sqlite => "PRAGMA analysis_limit = 1000; ANALYZE;",
+        };
+        with_conn!(self, |conn, queries| queries::run_outside_transaction(
+            conn, sql
+        )
+        .await)
+    }
+
     /// The last `n` files imported successfully, newest first.
     pub async fn recent_imports(&self, n: usize) -> Result<Vec<ProcessedFile>, StoreError> {
         let limit = i64::try_from(n).unwrap_or(i64::MAX);

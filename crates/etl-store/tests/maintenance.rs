@@ -50,6 +50,7 @@ on_both_backends!(
     the_logical_export_is_the_export_as_json,
     vacuum_keeps_the_data,
     the_import_log_lists_recent_and_failed_files,
+    analyze_leaves_statistics_for_the_planner,
 );
 
 fn sample_night() -> Vec<PathBuf> {
@@ -349,4 +350,53 @@ async fn the_import_log_lists_recent_and_failed_files(db: &TestDb) {
         files.iter().map(|f| f.file_name.clone()).collect()
     };
     assert_eq!(names(&all[..3]), names(&recent));
+}
+
+/// `analyze` leaves the planner numbers for the stats tables: SQLite's
+/// `sqlite_stat1` rows, PostgreSQL's `last_analyze`.
+async fn analyze_leaves_statistics_for_the_planner(db: &TestDb) {
+    let store = sample_store(db).await;
+    store.analyze().await.unwrap();
+    let analyzed: i64 = match store.backend() {
+        BackendKind::Sqlite => {
+            use diesel::{Connection, RunQueryDsl};
+            #[derive(diesel::QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let mut conn =
+                diesel::SqliteConnection::establish(etl_store::sqlite_path(&db.url).unwrap())
+                    .unwrap();
+            diesel::sql_query(
+                "SELECT COUNT(*) AS n FROM sqlite_stat1 WHERE tbl = 'player_round_stats'",
+            )
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n
+        }
+        BackendKind::Postgres => {
+            let output = std::process::Command::new("psql")
+                .args([
+                    &db.url,
+                    "-Atc",
+                    "SELECT COUNT(*) FROM pg_stat_user_tables \
+                     WHERE relname = 'player_round_stats' AND last_analyze IS NOT NULL",
+                ])
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            String::from_utf8(output.stdout)
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        }
+    };
+    assert!(analyzed > 0, "no statistics for player_round_stats");
+    assert_eq!(store.table_counts().await.unwrap().len(), TABLES.len());
 }

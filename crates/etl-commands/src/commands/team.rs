@@ -369,6 +369,28 @@ async fn load_records(
     Ok(records)
 }
 
+/// Player id -> name, with the GUID after a name two of them share.
+fn names_told_apart(players: &HashMap<i64, (String, String)>) -> HashMap<i64, String> {
+    let mut ids_by_name: HashMap<String, usize> = HashMap::new();
+    for (name, _) in players.values() {
+        *ids_by_name.entry(name.to_lowercase()).or_default() += 1;
+    }
+    players
+        .iter()
+        .map(|(id, (name, guid))| {
+            let shared = ids_by_name
+                .get(&name.to_lowercase())
+                .is_some_and(|n| *n > 1);
+            let shown = if shared {
+                format!("{name} ({guid})")
+            } else {
+                name.clone()
+            };
+            (*id, shown)
+        })
+        .collect()
+}
+
 /// The session named by `[team] [session]` tokens and its rows.
 async fn load(
     ctx: &Context<'_>,
@@ -1302,21 +1324,35 @@ fn pair_label(first: &str, second: &str) -> String {
 async fn team_synergy(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, CommandError> {
     let window = call.window_only(ctx)?;
     let (from, to) = window.bounds();
-    let records = load_records(
-        ctx,
-        RecordFilter {
-            from,
-            to,
-            ..RecordFilter::default()
-        },
-    )
-    .await?;
-    let names: HashMap<i64, &str> = records
-        .iter()
-        .map(|r| (r.player.id, r.player.last_clean_name.as_str()))
-        .collect();
-    let name = |id: i64| names.get(&id).copied().unwrap_or("?");
-    let mut ranked: Vec<((i64, i64), Pair)> = pairs(&records)
+    let mut all_pairs: BTreeMap<(i64, i64), Pair> = BTreeMap::new();
+    // Player id -> (name, GUID).
+    let mut players: HashMap<i64, (String, String)> = HashMap::new();
+    let sessions = sessions_between(ctx, from.as_deref(), to.as_deref()).await?;
+    for chunk in sessions.chunks(SESSIONS_PER_READ) {
+        let records = ctx
+            .store
+            .records(&RecordFilter {
+                from: from.clone(),
+                to: to.clone(),
+                sessions: Some(chunk.to_vec()),
+                ..RecordFilter::default()
+            })
+            .await?;
+        for (key, pair) in pairs(&records) {
+            let sum = all_pairs.entry(key).or_default();
+            sum.rounds += pair.rounds;
+            sum.decided += pair.decided;
+            sum.won += pair.won;
+        }
+        for record in records {
+            players
+                .entry(record.player.id)
+                .or_insert((record.player.last_clean_name, record.player.guid));
+        }
+    }
+    let names = names_told_apart(&players);
+    let name = |id: i64| names.get(&id).map_or("?", String::as_str);
+    let mut ranked: Vec<((i64, i64), Pair)> = all_pairs
         .into_iter()
         .filter(|(_, p)| p.rounds >= 2)
         .collect();
@@ -1563,18 +1599,8 @@ async fn team_history(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Comma
             .filter(|group| group.sums.sessions > 0)
             .map(|group| group.key)
             .collect(),
-        None => {
-            let mut all = ctx.store.sessions(false, i64::MAX).await?;
-            all.retain(|s| {
-                from.as_ref().is_none_or(|from| s.ended_at >= *from)
-                    && to.as_ref().is_none_or(|to| s.started_at < *to)
-            });
-            all.into_iter().map(|s| s.id).collect()
-        }
+        None => sessions_between(ctx, from.as_deref(), to.as_deref()).await?,
     };
-    // A few sessions' rows at a time: years of everyone's rows do not fit
-    // in a small bot's memory.
-    const SESSIONS_PER_READ: usize = 25;
     let mut lines = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(SESSIONS_PER_READ) {
         let records = ctx
@@ -1603,6 +1629,24 @@ async fn team_history(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Comma
         None => Ok(history_of_squads(&window, &lines)),
         Some(player) => Ok(history_of_player(&window, &lines, &player)),
     }
+}
+
+/// Commands over many sessions read this many sessions' rows at a time:
+/// years of everyone's rows do not fit in a small bot's memory.
+const SESSIONS_PER_READ: usize = 25;
+
+/// The sessions that may have rows in `[from, to)`, oldest first.
+async fn sessions_between(
+    ctx: &Context<'_>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Vec<String>, CommandError> {
+    let mut all = ctx.store.sessions(false, i64::MAX).await?;
+    all.retain(|s| {
+        from.is_none_or(|from| s.ended_at.as_str() >= from)
+            && to.is_none_or(|to| s.started_at.as_str() < to)
+    });
+    Ok(all.into_iter().map(|s| s.id).collect())
 }
 
 /// What the squad history shows of one session.
