@@ -750,12 +750,51 @@ async fn move_session(conn: &mut Conn, from: &str, to: &str) -> Result<(), Store
     Ok(())
 }
 
-/// Columns of `player_session_totals`, in the order of [`SESSION_TOTALS_SELECT`].
-const SESSION_TOTALS_COLUMNS: &str = "session_id, player_id, first_played, last_played, rounds, kills, deaths, headshots, hits, shots, damage_given, damage_received, team_damage_given, team_damage_received, gibs, self_kills, team_kills, xp, kill_assists, kill_steals, headshot_kills, objectives_stolen, objectives_returned, dynamites_planted, dynamites_defused, times_revived, revives_given, repairs_constructions, bullets_fired, time_played_s, time_dead_s, useful_kills, useless_kills, denied_playtime_s, multikill_2, multikill_3, multikill_4, multikill_5, multikill_6, best_spree, worst_death_spree, wins, losses";
+/// The sums `player_session_totals` keeps per player and session, after its
+/// key, first and last round and round count: one list for the rebuild, the
+/// check against raw rows and every read that sums them again.
+const SUMMED_COLUMNS: &[&str] = &[
+    "kills", "deaths", "headshots", "hits", "shots", "damage_given", "damage_received",
+    "team_damage_given", "team_damage_received", "gibs", "self_kills", "team_kills", "xp",
+    "kill_assists", "kill_steals", "headshot_kills", "objectives_stolen", "objectives_returned",
+    "dynamites_planted", "dynamites_defused", "times_revived", "revives_given",
+    "repairs_constructions", "bullets_fired", "time_played_s", "time_dead_s", "useful_kills",
+    "useless_kills", "denied_playtime_s", "multikill_2", "multikill_3", "multikill_4",
+    "multikill_5", "multikill_6", "best_spree", "worst_death_spree", "wins", "losses",
+];
 
-/// One session's totals from its raw round-only rows (the session id is the
-/// one bound parameter). Kept identical to the backfill in the migration.
-const SESSION_TOTALS_SELECT: &str = "SELECT r.session_id,        s.player_id,        MIN(r.played_at),        MAX(r.played_at),        COUNT(*),        CAST(SUM(s.kills) AS BIGINT),        CAST(SUM(s.deaths) AS BIGINT),        CAST(SUM(s.headshots) AS BIGINT),        CAST(SUM(s.hits) AS BIGINT),        CAST(SUM(s.shots) AS BIGINT),        CAST(SUM(s.damage_given) AS BIGINT),        CAST(SUM(s.damage_received) AS BIGINT),        CAST(SUM(s.team_damage_given) AS BIGINT),        CAST(SUM(s.team_damage_received) AS BIGINT),        CAST(SUM(s.gibs) AS BIGINT),        CAST(SUM(s.self_kills) AS BIGINT),        CAST(SUM(s.team_kills) AS BIGINT),        CAST(SUM(s.xp) AS BIGINT),        CAST(SUM(s.kill_assists) AS BIGINT),        CAST(SUM(s.kill_steals) AS BIGINT),        CAST(SUM(s.headshot_kills) AS BIGINT),        CAST(SUM(s.objectives_stolen) AS BIGINT),        CAST(SUM(s.objectives_returned) AS BIGINT),        CAST(SUM(s.dynamites_planted) AS BIGINT),        CAST(SUM(s.dynamites_defused) AS BIGINT),        CAST(SUM(s.times_revived) AS BIGINT),        CAST(SUM(COALESCE(s.revives_given, 0)) AS BIGINT),        CAST(SUM(COALESCE(s.repairs_constructions, 0)) AS BIGINT),        CAST(SUM(s.bullets_fired) AS BIGINT),        CAST(SUM(s.time_played_s) AS BIGINT),        CAST(SUM(s.time_dead_s) AS BIGINT),        CAST(SUM(s.useful_kills) AS BIGINT),        CAST(SUM(COALESCE(s.useless_kills, 0)) AS BIGINT),        CAST(SUM(s.denied_playtime_s) AS BIGINT),        CAST(SUM(s.multikill_2) AS BIGINT),        CAST(SUM(s.multikill_3) AS BIGINT),        CAST(SUM(s.multikill_4) AS BIGINT),        CAST(SUM(s.multikill_5) AS BIGINT),        CAST(SUM(COALESCE(s.multikill_6, 0)) AS BIGINT),        MAX(s.killing_spree),        MAX(s.death_spree),        CAST(SUM(CASE WHEN r.winner IS NOT NULL AND s.team IS NOT NULL AND s.team <> 'spectator' AND s.team = r.winner THEN 1 ELSE 0 END) AS BIGINT),        CAST(SUM(CASE WHEN r.winner IS NOT NULL AND s.team IS NOT NULL AND s.team <> 'spectator' AND s.team <> r.winner THEN 1 ELSE 0 END) AS BIGINT) FROM player_round_stats s JOIN rounds r ON r.id = s.round_id WHERE s.kind = 'round_only' AND r.session_id = {param} GROUP BY r.session_id, s.player_id";
+/// How a group of raw round-only rows `s` (joined with their round `r`) adds
+/// up to one of [`SUMMED_COLUMNS`]. Kept identical to the backfill in the
+/// `player_session_totals` migration.
+fn raw_sum(column: &str) -> String {
+    match column {
+        "revives_given" | "repairs_constructions" | "useless_kills" | "multikill_6" => {
+            format!("CAST(SUM(COALESCE(s.{column}, 0)) AS BIGINT)")
+        }
+        "best_spree" => "CAST(MAX(s.killing_spree) AS BIGINT)".to_owned(),
+        "worst_death_spree" => "CAST(MAX(s.death_spree) AS BIGINT)".to_owned(),
+        "wins" => "CAST(SUM(CASE WHEN r.winner IS NOT NULL AND s.team IS NOT NULL AND s.team <> 'spectator' AND s.team = r.winner THEN 1 ELSE 0 END) AS BIGINT)".to_owned(),
+        "losses" => "CAST(SUM(CASE WHEN r.winner IS NOT NULL AND s.team IS NOT NULL AND s.team <> 'spectator' AND s.team <> r.winner THEN 1 ELSE 0 END) AS BIGINT)".to_owned(),
+        _ => format!("CAST(SUM(s.{column}) AS BIGINT)"),
+    }
+}
+
+/// Columns of `player_session_totals`, in the order of [`session_totals_select`].
+fn session_totals_columns() -> String {
+    format!("session_id, player_id, first_played, last_played, rounds, {}", SUMMED_COLUMNS.join(", "))
+}
+
+/// Per session and player, the totals of the raw round-only rows of the
+/// sessions `sessions` (a condition on `r.session_id`) picks.
+fn session_totals_select(sessions: &str) -> String {
+    let sums: Vec<String> = SUMMED_COLUMNS.iter().map(|c| raw_sum(c)).collect();
+    format!(
+        "SELECT r.session_id, s.player_id, MIN(r.played_at), MAX(r.played_at), COUNT(*), {} \
+         FROM player_round_stats s JOIN rounds r ON r.id = s.round_id \
+         WHERE s.kind = 'round_only' AND {sessions} GROUP BY r.session_id, s.player_id",
+        sums.join(", ")
+    )
+}
 
 /// Sessions whose `player_session_totals` rows differ from what their raw
 /// rows add up to (missing, extra or wrong), by id.
@@ -765,8 +804,8 @@ pub(crate) async fn session_totals_out_of_step(conn: &mut Conn) -> Result<Vec<St
         #[diesel(sql_type = diesel::sql_types::Text)]
         session_id: String,
     }
-    let all = SESSION_TOTALS_SELECT.replace("r.session_id = {param}", "r.session_id IS NOT NULL");
-    let stored = format!("SELECT {SESSION_TOTALS_COLUMNS} FROM player_session_totals");
+    let all = session_totals_select("r.session_id IS NOT NULL");
+    let stored = format!("SELECT {} FROM player_session_totals", session_totals_columns());
     let sql = format!(
         "SELECT DISTINCT session_id FROM (SELECT * FROM ({stored} EXCEPT {all}) AS extra UNION ALL SELECT * FROM ({all} EXCEPT {stored}) AS missing) AS differing ORDER BY session_id"
     );
@@ -783,8 +822,9 @@ async fn refresh_session_totals(conn: &mut Conn, session_id: &str) -> Result<(),
         .execute(conn)
         .await?;
     let insert = format!(
-        "INSERT INTO player_session_totals ({SESSION_TOTALS_COLUMNS}) {}",
-        SESSION_TOTALS_SELECT.replace("{param}", &param(1))
+        "INSERT INTO player_session_totals ({}) {}",
+        session_totals_columns(),
+        session_totals_select(&format!("r.session_id = {}", param(1)))
     );
     diesel::sql_query(insert).bind::<Text, _>(session_id).execute(conn).await?;
     Ok(())

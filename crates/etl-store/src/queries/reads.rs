@@ -56,7 +56,19 @@ pub(crate) async fn summed_totals(
     include_bots: bool,
 ) -> Result<Vec<crate::read::SummedTotals>, StoreError> {
     use diesel::sql_types::Text;
-    const SELECT: &str = "SELECT t.player_id AS player_id, p.last_clean_name AS name, COUNT(*) AS sessions, CAST(SUM(t.rounds) AS BIGINT) AS rounds, CAST(SUM(t.kills) AS BIGINT) AS kills, CAST(SUM(t.deaths) AS BIGINT) AS deaths, CAST(SUM(t.headshots) AS BIGINT) AS headshots, CAST(SUM(t.hits) AS BIGINT) AS hits, CAST(SUM(t.shots) AS BIGINT) AS shots, CAST(SUM(t.damage_given) AS BIGINT) AS damage_given, CAST(SUM(t.damage_received) AS BIGINT) AS damage_received, CAST(SUM(t.team_damage_given) AS BIGINT) AS team_damage_given, CAST(SUM(t.team_damage_received) AS BIGINT) AS team_damage_received, CAST(SUM(t.gibs) AS BIGINT) AS gibs, CAST(SUM(t.self_kills) AS BIGINT) AS self_kills, CAST(SUM(t.team_kills) AS BIGINT) AS team_kills, CAST(SUM(t.xp) AS BIGINT) AS xp, CAST(SUM(t.kill_assists) AS BIGINT) AS kill_assists, CAST(SUM(t.kill_steals) AS BIGINT) AS kill_steals, CAST(SUM(t.headshot_kills) AS BIGINT) AS headshot_kills, CAST(SUM(t.objectives_stolen) AS BIGINT) AS objectives_stolen, CAST(SUM(t.objectives_returned) AS BIGINT) AS objectives_returned, CAST(SUM(t.dynamites_planted) AS BIGINT) AS dynamites_planted, CAST(SUM(t.dynamites_defused) AS BIGINT) AS dynamites_defused, CAST(SUM(t.times_revived) AS BIGINT) AS times_revived, CAST(SUM(t.revives_given) AS BIGINT) AS revives_given, CAST(SUM(t.repairs_constructions) AS BIGINT) AS repairs_constructions, CAST(SUM(t.bullets_fired) AS BIGINT) AS bullets_fired, CAST(SUM(t.time_played_s) AS BIGINT) AS time_played_s, CAST(SUM(t.time_dead_s) AS BIGINT) AS time_dead_s, CAST(SUM(t.useful_kills) AS BIGINT) AS useful_kills, CAST(SUM(t.useless_kills) AS BIGINT) AS useless_kills, CAST(SUM(t.denied_playtime_s) AS BIGINT) AS denied_playtime_s, CAST(SUM(t.multikill_2) AS BIGINT) AS multikill_2, CAST(SUM(t.multikill_3) AS BIGINT) AS multikill_3, CAST(SUM(t.multikill_4) AS BIGINT) AS multikill_4, CAST(SUM(t.multikill_5) AS BIGINT) AS multikill_5, CAST(SUM(t.multikill_6) AS BIGINT) AS multikill_6, MAX(t.best_spree) AS best_spree, MAX(t.worst_death_spree) AS worst_death_spree, CAST(SUM(t.wins) AS BIGINT) AS wins, CAST(SUM(t.losses) AS BIGINT) AS losses FROM player_session_totals t JOIN players p ON p.id = t.player_id";
+    // Sums of sums; the best and worst sprees are the highest of each session's.
+    let sums: Vec<String> = SUMMED_COLUMNS
+        .iter()
+        .map(|c| match *c {
+            "best_spree" | "worst_death_spree" => format!("MAX(t.{c}) AS {c}"),
+            _ => format!("CAST(SUM(t.{c}) AS BIGINT) AS {c}"),
+        })
+        .collect();
+    let select = format!(
+        "SELECT t.player_id AS player_id, p.last_clean_name AS name, COUNT(*) AS sessions, \
+         CAST(SUM(t.rounds) AS BIGINT) AS rounds, {} FROM player_session_totals t JOIN players p ON p.id = t.player_id",
+        sums.join(", ")
+    );
     let mut conditions = Vec::new();
     let mut binds = Vec::new();
     if let Some(from) = from {
@@ -71,7 +83,7 @@ pub(crate) async fn summed_totals(
         conditions.push("NOT p.is_bot".to_owned());
     }
     let filter = if conditions.is_empty() { String::new() } else { format!(" WHERE {}", conditions.join(" AND ")) };
-    let sql = format!("{SELECT}{filter} GROUP BY t.player_id, p.last_clean_name ORDER BY t.player_id");
+    let sql = format!("{select}{filter} GROUP BY t.player_id, p.last_clean_name ORDER BY t.player_id");
     let mut query = diesel::sql_query(sql).into_boxed();
     for value in binds {
         query = query.bind::<Text, _>(value);
@@ -184,24 +196,10 @@ fn played_between<'a>(from: Option<&'a str>, to: Option<&'a str>, bound: usize) 
 }
 
 /// The sums of a group of round-only rows `s` (joined with their round `r`),
-/// named as [`crate::read::SummedTotals`]' fields; wins and losses as the
-/// per-session totals count them.
+/// named as [`crate::read::SummedTotals`]' fields, added up as the per-session
+/// totals add them.
 fn row_sums() -> String {
-    const PLAIN: &[&str] = &[
-        "kills", "deaths", "headshots", "hits", "shots", "damage_given", "damage_received",
-        "team_damage_given", "team_damage_received", "gibs", "self_kills", "team_kills", "xp",
-        "kill_assists", "kill_steals", "headshot_kills", "objectives_stolen", "objectives_returned",
-        "dynamites_planted", "dynamites_defused", "times_revived", "bullets_fired", "time_played_s",
-        "time_dead_s", "useful_kills", "denied_playtime_s", "multikill_2", "multikill_3",
-        "multikill_4", "multikill_5",
-    ];
-    const NULLABLE: &[&str] = &["revives_given", "repairs_constructions", "useless_kills", "multikill_6"];
-    let mut columns: Vec<String> = PLAIN.iter().map(|c| format!("CAST(SUM(s.{c}) AS BIGINT) AS {c}")).collect();
-    columns.extend(NULLABLE.iter().map(|c| format!("CAST(SUM(COALESCE(s.{c}, 0)) AS BIGINT) AS {c}")));
-    columns.push("CAST(MAX(s.killing_spree) AS BIGINT) AS best_spree".to_owned());
-    columns.push("CAST(MAX(s.death_spree) AS BIGINT) AS worst_death_spree".to_owned());
-    columns.push("CAST(SUM(CASE WHEN r.winner IS NOT NULL AND s.team IS NOT NULL AND s.team <> 'spectator' AND s.team = r.winner THEN 1 ELSE 0 END) AS BIGINT) AS wins".to_owned());
-    columns.push("CAST(SUM(CASE WHEN r.winner IS NOT NULL AND s.team IS NOT NULL AND s.team <> 'spectator' AND s.team <> r.winner THEN 1 ELSE 0 END) AS BIGINT) AS losses".to_owned());
+    let columns: Vec<String> = SUMMED_COLUMNS.iter().map(|c| format!("{} AS {c}", raw_sum(c))).collect();
     columns.join(", ")
 }
 
