@@ -99,6 +99,27 @@ struct Group {
     totals: Totals,
 }
 
+/// A player's sums per group in the window, added up by the store.
+async fn groups(
+    ctx: &Context<'_>,
+    player: &PlayerRef,
+    window: &Window,
+    by: SumBy,
+) -> Result<Vec<Group>, CommandError> {
+    let (from, to) = window.bounds();
+    Ok(ctx
+        .store
+        .player_sums(player.id, from.as_deref(), to.as_deref(), by)
+        .await?
+        .into_iter()
+        .map(|sums| {
+            let mut totals = Totals::default();
+            totals.add_summed(&sums.sums);
+            Group { sums, totals }
+        })
+        .collect())
+}
+
 impl Subject {
     async fn load(ctx: &Context<'_>, call: &Call<'_>) -> Result<Self, CommandError> {
         let (player, window) = match call.player_and_window(ctx).await {
@@ -113,18 +134,12 @@ impl Subject {
         player: PlayerRef,
         window: Window,
     ) -> Result<Self, CommandError> {
-        let (from, to) = window.bounds();
-        let whole = ctx
-            .store
-            .player_sums(player.id, from.as_deref(), to.as_deref(), SumBy::Window)
-            .await?;
-        let mut totals = Totals::default();
-        let (mut sessions, mut maps) = (0, 0);
-        for group in &whole {
-            totals.add_summed(&group.sums);
-            sessions += group.sums.sessions;
-            maps += group.maps;
-        }
+        // One group, or none when he played nothing in the window.
+        let whole = groups(ctx, &player, &window, SumBy::Window).await?;
+        let (totals, sessions, maps) = whole.into_iter().next().map_or_else(
+            || (Totals::default(), 0, 0),
+            |g| (g.totals, g.sums.sums.sessions, g.sums.maps),
+        );
         Ok(Self {
             player,
             window,
@@ -153,18 +168,7 @@ impl Subject {
 
     /// His sums per group, in the order the groups were first played.
     async fn groups(&self, ctx: &Context<'_>, by: SumBy) -> Result<Vec<Group>, CommandError> {
-        let (from, to) = self.window.bounds();
-        Ok(ctx
-            .store
-            .player_sums(self.player.id, from.as_deref(), to.as_deref(), by)
-            .await?
-            .into_iter()
-            .map(|sums| {
-                let mut totals = Totals::default();
-                totals.add_summed(&sums.sums);
-                Group { sums, totals }
-            })
-            .collect())
+        groups(ctx, &self.player, &self.window, by).await
     }
 
     fn title(&self, what: &str) -> String {

@@ -348,22 +348,20 @@ async fn load_records(
     filter: RecordFilter,
 ) -> Result<Vec<PlayerRecord>, CommandError> {
     let mut records = ctx.store.records(&filter).await?;
-    let mut ids_by_name: HashMap<String, Vec<i64>> = HashMap::new();
-    for record in &records {
-        let ids = ids_by_name
-            .entry(record.player.last_clean_name.to_lowercase())
-            .or_default();
-        if !ids.contains(&record.player.id) {
-            ids.push(record.player.id);
-        }
-    }
+    let players: HashMap<i64, (String, String)> = records
+        .iter()
+        .map(|r| {
+            let player = &r.player;
+            (
+                player.id,
+                (player.last_clean_name.clone(), player.guid.clone()),
+            )
+        })
+        .collect();
+    let mut names = names_told_apart(&players);
     for record in &mut records {
-        let shared = ids_by_name
-            .get(&record.player.last_clean_name.to_lowercase())
-            .is_some_and(|ids| ids.len() > 1);
-        if shared {
-            record.player.last_clean_name =
-                format!("{} ({})", record.player.last_clean_name, record.player.guid);
+        if let Some(name) = names.get_mut(&record.player.id) {
+            record.player.last_clean_name.clone_from(name);
         }
     }
     Ok(records)
