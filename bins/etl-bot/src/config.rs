@@ -391,6 +391,8 @@ impl Config {
             source: self.ingest.default_source.clone(),
             session_gap_min: self.ingest.session_gap_min,
             round2_window_min: self.ingest.r2_window_min,
+            // Only the fetcher of `serve` queues round cards.
+            announce: false,
         }
     }
 }

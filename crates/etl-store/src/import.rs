@@ -13,6 +13,10 @@ pub struct ImportOptions {
     pub session_gap_min: i64,
     /// How long after its round 1 a round 2 may be written and still pair.
     pub round2_window_min: i64,
+    /// Queue each imported round for announcement (a round card), in the
+    /// import's transaction: see [`Store::waiting_announcements`]. The
+    /// fetcher of a running bot sets it; bulk imports do not.
+    pub announce: bool,
 }
 
 impl Default for ImportOptions {
@@ -21,6 +25,7 @@ impl Default for ImportOptions {
             source: "default".to_owned(),
             session_gap_min: 60,
             round2_window_min: 45,
+            announce: false,
         }
     }
 }
@@ -143,15 +148,26 @@ impl Store {
         name: &str,
         bytes: &[u8],
     ) -> Result<ImportOutcome, StoreError> {
+        let options = ImportOptions {
+            source: source.to_owned(),
+            ..self.options.clone()
+        };
+        self.import_file_with(&options, name, bytes).await
+    }
+
+    /// [`Store::import_file`] with options of its own (another source, or
+    /// queued for announcement).
+    pub async fn import_file_with(
+        &self,
+        options: &ImportOptions,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<ImportOutcome, StoreError> {
         let hash = content_hash(bytes);
         let file = FileInput {
             name,
             bytes,
             hash: &hash,
-        };
-        let options = &ImportOptions {
-            source: source.to_owned(),
-            ..self.options.clone()
         };
         let now = crate::time::now_text();
         crate::db::sqlite_inline(async {

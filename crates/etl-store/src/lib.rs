@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod announce;
 mod backup;
 mod db;
 mod error;
@@ -15,6 +16,7 @@ pub mod schema;
 pub mod testing;
 mod time;
 
+pub use announce::WaitingAnnouncement;
 pub use backup::{
     BackupFile, BackupInfo, BackupName, RestoreOptions, RestoreReport, database_in_use,
     inspect_backup, list_backups, prune_backups, restore,

@@ -20,7 +20,7 @@ use crate::db::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 pub(crate) const MIGRATIONS_TABLE: &str = "__diesel_schema_migrations";
 
 /// Every table the project keeps, in the order [`Store::table_counts`] gives them.
-pub const TABLES: [&str; 12] = [
+pub const TABLES: [&str; 13] = [
     "sessions",
     "rounds",
     "round_files",
@@ -33,6 +33,7 @@ pub const TABLES: [&str; 12] = [
     "team_history",
     "discord_links",
     "player_session_totals",
+    "round_announcements",
 ];
 
 /// Every view the project keeps (for SQL dashboards).

@@ -168,6 +168,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    round_announcements (round_id) {
+        round_id -> Int8,
+        queued_at -> Text,
+        done_at -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     round_files (round_id) {
         round_id -> Int8,
         content -> Bytea,
@@ -234,6 +243,7 @@ diesel::joinable!(player_round_weapons -> rounds (round_id));
 diesel::joinable!(player_session_totals -> players (player_id));
 diesel::joinable!(player_session_totals -> sessions (session_id));
 diesel::joinable!(processed_files -> rounds (round_id));
+diesel::joinable!(round_announcements -> rounds (round_id));
 diesel::joinable!(round_files -> rounds (round_id));
 diesel::joinable!(rounds -> sessions (session_id));
 diesel::joinable!(session_teams -> players (player_id));
@@ -249,6 +259,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     player_session_totals,
     players,
     processed_files,
+    round_announcements,
     round_files,
     rounds,
     session_teams,

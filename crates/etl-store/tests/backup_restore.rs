@@ -41,11 +41,22 @@ async fn snapshot(store: &Store) -> (Value, Value, Vec<(&'static str, i64)>) {
 /// The sample night, a Discord link and a failed file: every table has rows.
 async fn sample_store(db: &TestDb) -> Store {
     let store = db.open().await;
-    import_all(
-        &store,
-        &round_files(&repo_root().join("testdata/sample-night")),
-    )
-    .await;
+    let mut night = round_files(&repo_root().join("testdata/sample-night"));
+    // The last round as the bot's fetcher imports it: queued for its card.
+    let last = night.pop().unwrap();
+    import_all(&store, &night).await;
+    let announced = ImportOptions {
+        announce: true,
+        ..store.options().clone()
+    };
+    store
+        .import_file_with(
+            &announced,
+            last.file_name().unwrap().to_str().unwrap(),
+            &std::fs::read(&last).unwrap(),
+        )
+        .await
+        .unwrap();
     let broken = repo_root().join("testdata/parser/broken/2025-11-20-200000-empty-round-1.txt");
     store
         .import_file(

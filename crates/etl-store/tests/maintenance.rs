@@ -87,6 +87,10 @@ async fn a_migrated_database_passes_the_schema_check(db: &TestDb) {
                 "20261203000003",
                 Some("2026-12-03-000003_player_session_totals")
             ),
+            (
+                "20261203000004",
+                Some("2026-12-03-000004_round_announcements")
+            ),
         ]
     );
     assert!(report.migrations.iter().all(|m| m.applied && m.embedded));
@@ -105,7 +109,7 @@ async fn an_empty_database_fails_the_schema_check(db: &TestDb) {
         .unwrap();
     let report = store.check_schema().await.unwrap();
     assert!(!report.is_ok());
-    assert_eq!(report.pending().count(), 3);
+    assert_eq!(report.pending().count(), 4);
     assert_eq!(report.missing().count(), TABLES.len() + VIEWS.len());
 
     // Migrated, plus a table of someone else's, minus the view.

@@ -50,6 +50,7 @@ on_both_backends!(
     the_classic_view_has_one_row_per_player_round,
     session_totals_follow_every_import,
     sums_the_database_adds_match_the_rows,
+    announced_imports_queue_their_rounds_once,
 );
 
 fn sample_night() -> Vec<PathBuf> {
@@ -853,4 +854,129 @@ async fn sums_the_database_adds_match_the_rows(db: &TestDb) {
         }
     }
     assert!(met_someone, "the night has teammates and opponents");
+}
+
+async fn announced_imports_queue_their_rounds_once(db: &TestDb) {
+    let store = db.open().await;
+    let announced = ImportOptions {
+        source: "game".to_owned(),
+        announce: true,
+        ..ImportOptions::default()
+    };
+    let files = sample_night();
+    let read = |i: usize| std::fs::read(&files[i]).unwrap();
+    let name = |i: usize| files[i].file_name().unwrap().to_str().unwrap().to_owned();
+
+    // A bulk import queues nothing.
+    store.import_file(&name(0), &read(0)).await.unwrap();
+    assert_eq!(store.waiting_announcements(100).await.unwrap(), []);
+
+    let mut queued = Vec::new();
+    for i in 1..4 {
+        match store
+            .import_file_with(&announced, &name(i), &read(i))
+            .await
+            .unwrap()
+        {
+            ImportOutcome::Imported { round_id, .. } => queued.push(round_id),
+            other => panic!("{other:?}"),
+        }
+    }
+    // The same file again, and a broken one: no new entry.
+    store
+        .import_file_with(&announced, &name(1), &read(1))
+        .await
+        .unwrap();
+    let broken = store
+        .import_file_with(
+            &announced,
+            "2025-11-02-230000-supply-round-1.txt",
+            b"not a stats file\n",
+        )
+        .await
+        .unwrap();
+    assert!(matches!(broken, ImportOutcome::Failed { .. }), "{broken:?}");
+
+    let waiting = store.waiting_announcements(100).await.unwrap();
+    assert_eq!(
+        waiting.iter().map(|w| w.round_id).collect::<Vec<_>>(),
+        queued,
+        "in import order"
+    );
+    let queued_at = waiting[0].queued_at.unwrap();
+    assert!(jiff::Timestamp::now().duration_since(queued_at).as_secs() < 60);
+    assert_eq!(store.waiting_announcements(2).await.unwrap().len(), 2);
+
+    assert!(
+        store
+            .finish_announcement(queued[0], "posted")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .finish_announcement(queued[0], "posted")
+            .await
+            .unwrap(),
+        "finished once"
+    );
+    assert!(
+        store
+            .finish_announcement(queued[2], "too old")
+            .await
+            .unwrap()
+    );
+    let waiting = store.waiting_announcements(100).await.unwrap();
+    assert_eq!(
+        waiting.iter().map(|w| w.round_id).collect::<Vec<_>>(),
+        [queued[1]]
+    );
+    let counts = store.table_counts().await.unwrap();
+    assert!(counts.contains(&("round_announcements", 3)), "{counts:?}");
+}
+
+/// Another writer of the same process (the bot recording a posted card, a
+/// `!link`) must not make an import fail: SQLite answers "database is
+/// locked" at once, without waiting, to a transaction that read before it
+/// wrote while another connection wrote.
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlite_imports_wait_for_other_writers_instead_of_failing() {
+    let db = TestDb::sqlite();
+    let store = std::sync::Arc::new(db.open().await);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let store = std::sync::Arc::clone(&store);
+        let stop = std::sync::Arc::clone(&stop);
+        tokio::spawn(async move {
+            let mut writes = 0_u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                // Queued rounds taken off the queue, as the bot does after each post.
+                for round in 1..=20 {
+                    store.finish_announcement(round, "posted").await.unwrap();
+                }
+                writes += 1;
+            }
+            writes
+        })
+    };
+    let files = sample_night();
+    for night in 0..6 {
+        for path in &files {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let name = format!("2026-02-{:02}{}", night + 1, &name[10..]);
+            let announced = ImportOptions {
+                announce: true,
+                ..ImportOptions::default()
+            };
+            let outcome = store
+                .import_file_with(&announced, &name, &std::fs::read(path).unwrap())
+                .await;
+            assert!(
+                matches!(outcome, Ok(ImportOutcome::Imported { .. })),
+                "{name}: {outcome:?}"
+            );
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(writer.await.unwrap() > 0);
 }

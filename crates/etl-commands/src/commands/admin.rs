@@ -154,6 +154,7 @@ fn holds(name: &str) -> &'static str {
         "team_history" => "each player's squad in each session",
         "discord_links" => "Discord accounts linked to players",
         "player_session_totals" => "each player's sums per session, for leaderboards over years",
+        "round_announcements" => "round cards the bot posted or still has to post",
         "player_comprehensive_stats" => "one row per player round, for SQL dashboards",
         _ => "",
     }

@@ -55,6 +55,7 @@ pub(crate) async fn import_files(
     options: &ImportOptions,
     now: &str,
 ) -> Result<(Vec<ImportOutcome>, Option<StoreError>), StoreError> {
+    take_write_lock(conn).await?;
     let mut owed: Option<String> = None;
     let mut outcomes = Vec::with_capacity(files.len());
     for file in files {
@@ -148,6 +149,15 @@ async fn import_one(conn: &mut Conn, file: &FileInput<'_>, options: &ImportOptio
     };
     let (round_id, pairing, session_id, detect) = store_round(conn, file, &round, options, now).await?;
     record(conn, file, now, Ok(round_id), attempts).await?;
+    if options.announce {
+        diesel::insert_into(crate::schema::round_announcements::table)
+            .values((
+                crate::schema::round_announcements::round_id.eq(round_id),
+                crate::schema::round_announcements::queued_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+    }
     let outcome = ImportOutcome::Imported {
         file: file.name.to_owned(),
         round_id,
@@ -1238,4 +1248,25 @@ fn layer_name(layer: etl_teams::Layer) -> &'static str {
         etl_teams::Layer::Balance => "balance",
         etl_teams::Layer::Excluded => "excluded",
     }
+}
+
+/// Rounds queued for announcement and not yet posted nor given up, oldest first.
+pub(crate) async fn waiting_announcements(conn: &mut Conn, limit: i64) -> Result<Vec<(i64, String)>, StoreError> {
+    use crate::schema::round_announcements as queue;
+    Ok(queue::table
+        .filter(queue::done_at.is_null())
+        .order(queue::round_id.asc())
+        .select((queue::round_id, queue::queued_at))
+        .limit(limit)
+        .load(conn)
+        .await?)
+}
+
+/// Marks a queued round as announced (or given up, with why in `outcome`).
+pub(crate) async fn finish_announcement(conn: &mut Conn, round_id: i64, outcome: &str, now: &str) -> Result<usize, StoreError> {
+    use crate::schema::round_announcements as queue;
+    Ok(diesel::update(queue::table.filter(queue::round_id.eq(round_id)).filter(queue::done_at.is_null()))
+        .set((queue::done_at.eq(now), queue::outcome.eq(outcome)))
+        .execute(conn)
+        .await?)
 }

@@ -94,6 +94,13 @@ pub(crate) async fn table_row_counts(
                 .get_result(conn)
                 .await?,
         ),
+        (
+            "round_announcements",
+            crate::schema::round_announcements::table
+                .count()
+                .get_result(conn)
+                .await?,
+        ),
     ])
 }
 

@@ -17,6 +17,11 @@ pub(crate) mod postgres {
         format!("${n}")
     }
 
+    /// PostgreSQL locks rows as they are written and waits for others' locks.
+    async fn take_write_lock(_conn: &mut Conn) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Runs one statement that owns its values (a multi-row INSERT, an upsert).
     async fn execute_owned<Q>(conn: &mut Conn, query: Q) -> Result<usize, StoreError>
     where
@@ -79,6 +84,21 @@ pub(crate) mod sqlite {
     /// The n-th bound parameter in raw SQL (SQLite numbers them by position).
     fn param(_n: usize) -> String {
         "?".to_owned()
+    }
+
+    /// Takes the database's write lock first thing in a transaction that
+    /// reads before it writes (`BEGIN IMMEDIATE`, which diesel's transaction
+    /// does not offer). Otherwise SQLite answers "database is locked" at
+    /// once, without the busy timeout, when such a transaction comes to its
+    /// first write after another connection wrote since it began reading: in
+    /// the bot, an import failed whenever a posted card was recorded at the
+    /// same moment. A write as the transaction's first statement waits for
+    /// the lock like any other. It changes no row.
+    async fn take_write_lock(conn: &mut Conn) -> Result<(), StoreError> {
+        diesel::sql_query("DELETE FROM round_announcements WHERE 0")
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 
     /// Runs one statement that owns its values on diesel's own SQLite
