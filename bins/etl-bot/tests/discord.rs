@@ -365,8 +365,15 @@ async fn voice_starts_a_session_rounds_are_posted_and_leaving_ends_it() {
             .contains("won")
     );
 
-    // Everyone leaves: after the delay the session ends and its summary is posted once.
+    // Everyone leaves: after the delay the session ends and its summary is
+    // posted once, though Discord fails the first two attempts.
     let since = fake.request_count();
+    fake.fail_next(
+        "POST",
+        &format!("/channels/{TEXT_CHANNEL_ID}/messages"),
+        502,
+        2,
+    );
     for user in 1..=3 {
         fake.dispatch(
             "VOICE_STATE_UPDATE",
@@ -386,6 +393,14 @@ async fn voice_starts_a_session_rounds_are_posted_and_leaving_ends_it() {
         })
         .count();
     assert_eq!(summaries, 1, "one session summary");
+    let ended: Vec<u16> = fake
+        .requests()
+        .iter()
+        .skip(since)
+        .filter(|r| r.is("POST", "/channels/") && r.body_text.contains("Session ended"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(ended, [502, 502, 200], "retried until taken, once");
     bot.stop();
 }
 

@@ -8,96 +8,16 @@
     clippy::panic
 )]
 
+#[path = "support/nights.rs"]
+mod nights;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use etl_store::testing::TestDb;
-use etl_store::{ImportOptions, Store};
-
-fn bot() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_etl-bot"));
-    command.env_remove("ETL_DATABASE_URL").stdin(Stdio::null());
-    command
-}
-
-/// Many nights: the sample night written again under other dates.
-fn many_nights(dir: &Path, nights: u32) -> usize {
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample-night");
-    let mut count = 0;
-    for entry in std::fs::read_dir(&sample).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        let bytes = std::fs::read(&path).unwrap();
-        for night in 0..nights {
-            let date = jiff::civil::date(2024, 1, 1)
-                .checked_add(jiff::Span::new().days(i64::from(night)))
-                .unwrap();
-            let renamed = format!("{}{}", date.strftime("%Y-%m-%d"), &name[10..]);
-            std::fs::write(dir.join(renamed), &bytes).unwrap();
-            count += 1;
-        }
-    }
-    count
-}
-
-fn export(url: &str) -> serde_json::Value {
-    let output = bot()
-        .args(["export", "--json", "--db", url])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
-
-/// The stored rounds' files, and each round's player count.
-fn rounds_in(export: &serde_json::Value) -> Vec<(String, usize)> {
-    export["sessions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|s| s["rounds"].as_array().unwrap().iter())
-        .map(|r| {
-            (
-                r["file"].as_str().unwrap().to_owned(),
-                r["players"].as_array().unwrap().len(),
-            )
-        })
-        .collect()
-}
-
-/// Files the store has recorded: (name, success, attempts).
-async fn recorded(url: &str) -> Vec<(String, bool, i32)> {
-    let store = Store::connect(url, ImportOptions::default()).await.unwrap();
-    let mut files: Vec<_> = store
-        .processed_files()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| (p.file_name, p.success, p.attempts))
-        .collect();
-    files.sort();
-    files
-}
-
-/// How many files the import has committed so far; 0 while its database or
-/// schema is not there yet.
-async fn committed(url: &str) -> usize {
-    match Store::connect(url, ImportOptions::default()).await {
-        Ok(store) => store.processed_files().await.map_or(0, |p| p.len()),
-        Err(_) => 0,
-    }
-}
-
-async fn table_counts(url: &str) -> Vec<(&'static str, i64)> {
-    let store = Store::connect(url, ImportOptions::default()).await.unwrap();
-    store.table_counts().await.unwrap()
-}
+use nights::{bot, export, recorded, rounds_in, table_counts};
 
 /// Starts a bulk import into `crashed`, kills it (SIGKILL) as soon as its
 /// first transaction is committed, so the next one is under way; checks what
@@ -109,7 +29,7 @@ async fn rehearse(crashed: &str, clean: &str, files: &Path, total: usize) {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while committed(crashed).await == 0 {
+    while recorded(crashed).await.is_empty() {
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "nothing was committed within two minutes"
@@ -194,7 +114,7 @@ fn files_dir(test: &str) -> (PathBuf, PathBuf, usize) {
     let _ = std::fs::remove_dir_all(&root);
     let files = root.join("files");
     std::fs::create_dir_all(&files).unwrap();
-    let total = many_nights(&files, 60);
+    let total = nights::write_nights(&files, jiff::civil::date(2024, 1, 1), 60).len();
     (root, files, total)
 }
 

@@ -38,6 +38,11 @@ pub struct MonitorConfig {
     pub quiet: Duration,
     /// The longest wait between retries of a failing source or file.
     pub max_backoff: Duration,
+    /// Queue every imported round for announcement in the import's own
+    /// transaction ([`etl_store::ImportOptions::announce`]): set by a bot
+    /// that posts rounds, so none is lost if it stops between the import
+    /// and the post.
+    pub announce: bool,
 }
 
 impl MonitorConfig {
@@ -47,6 +52,7 @@ impl MonitorConfig {
             settle: Duration::from_secs(10),
             quiet: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
+            announce: false,
         }
     }
 }
@@ -70,6 +76,13 @@ pub enum IngestEvent {
     },
     /// A complete file could not be read; it is recorded and not retried.
     Failed {
+        source: String,
+        file: String,
+        error: String,
+    },
+    /// A complete file could not be stored (the database is away or busy);
+    /// it is kept and tried again on a later poll.
+    ImportDeferred {
         source: String,
         file: String,
         error: String,
@@ -496,7 +509,12 @@ impl Monitor {
                 return;
             }
         };
-        match self.store.import_file_from(source, name, &bytes).await {
+        let options = etl_store::ImportOptions {
+            source: source.to_owned(),
+            announce: self.config.announce,
+            ..self.store.options().clone()
+        };
+        match self.store.import_file_with(&options, name, &bytes).await {
             Ok(ImportOutcome::Imported {
                 file,
                 round_id,
@@ -532,7 +550,14 @@ impl Monitor {
                 self.processed.insert(name.to_owned());
             }
             // The database is away: keep the file, try again on a later poll.
-            Err(error) => report.errors.push(format!("{source}: {name}: {error}")),
+            Err(error) => {
+                report.errors.push(format!("{source}: {name}: {error}"));
+                self.emit(IngestEvent::ImportDeferred {
+                    source: source.to_owned(),
+                    file: name.to_owned(),
+                    error: error.to_string(),
+                });
+            }
         }
     }
 }

@@ -241,3 +241,34 @@ async fn a_sync_window_takes_only_its_dates() {
     assert_eq!(monitor.sync_window(day, day).await.imported, [R1]);
     assert_eq!(rounds(&setup.store).await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_announcing_monitor_queues_each_round_it_imports() {
+    let setup = setup("announce").await;
+    std::fs::write(setup.server.join(R1), sample(R1)).unwrap();
+    let mut quiet = monitor(&setup, Duration::ZERO).await;
+    assert_eq!(quiet.poll_once().await.imported, [R1]);
+    assert_eq!(setup.store.waiting_announcements(10).await.unwrap(), []);
+
+    std::fs::write(setup.server.join(R2), sample(R2)).unwrap();
+    let mut config = MonitorConfig::new(setup.root.join("local"));
+    config.settle = Duration::ZERO;
+    config.announce = true;
+    let sources = vec![NamedSource {
+        name: "main".into(),
+        source: Arc::new(LocalFolder::new(&setup.server)),
+    }];
+    let mut announcing = Monitor::new(Arc::clone(&setup.store), sources, config)
+        .await
+        .unwrap();
+    let mut events = announcing.subscribe();
+    assert_eq!(announcing.poll_once().await.imported, [R2]);
+    let IngestEvent::NewRound { round_id, .. } = events.recv().await.unwrap() else {
+        panic!()
+    };
+    let waiting = setup.store.waiting_announcements(10).await.unwrap();
+    assert_eq!(
+        waiting.iter().map(|w| w.round_id).collect::<Vec<_>>(),
+        [round_id]
+    );
+}

@@ -1,6 +1,7 @@
 //! `etl-bot serve`: the Discord bot. One gateway shard, one dispatch loop,
 //! handlers on a task set, the fetcher and the session machine beside it.
 
+mod cards;
 mod render;
 mod session;
 pub mod slash;
@@ -13,7 +14,7 @@ use anyhow::Context as _;
 use etl_commands::{Caller, CommandError, Context, Reply};
 use etl_ingest::{IngestEvent, Monitor};
 use etl_store::Store;
-use tokio::sync::{Mutex, mpsc, watch};
+use tokio::sync::{Mutex, watch};
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 use twilight_gateway::{
@@ -169,18 +170,16 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     if named.is_empty() {
         warn!("no [[sources]] configured: rounds are not fetched");
     } else {
-        let mut monitor = Monitor::new(
-            Arc::clone(&store),
-            named,
-            crate::sources::monitor_config(&config),
-        )
-        .await?;
+        let mut monitor_config = crate::sources::monitor_config(&config);
+        // Round cards are posted from the queue the imports fill.
+        monitor_config.announce = true;
+        let mut monitor = Monitor::new(Arc::clone(&store), named, monitor_config).await?;
         monitor.recover_local().await?;
         ops.ops().watch_sources(monitor.status());
         let events = monitor.subscribe();
         let interval = Duration::from_secs(config.ingest.poll_interval_s);
         background.spawn(monitor.run(interval, monitoring_rx, stop_rx.clone()));
-        background.spawn(post_rounds(Arc::clone(&bot), events));
+        background.spawn(cards::post_rounds(Arc::clone(&bot), events));
     }
 
     // Backups, vacuum, pruning: a task of its own, never in a command's way.
@@ -279,43 +278,6 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A round card for every round the fetcher imported, in order, once.
-async fn post_rounds(bot: Arc<Bot>, mut events: mpsc::UnboundedReceiver<IngestEvent>) {
-    while let Some(event) = events.recv().await {
-        log_trouble(&event);
-        if let IngestEvent::NewRound {
-            round_id,
-            file,
-            latency,
-            modified,
-            ..
-        } = event
-        {
-            let received = Instant::now();
-            bot.session.round_imported().await;
-            let Some(channel) = bot.config.discord.stats_channel_id else {
-                continue;
-            };
-            match etl_commands::round_card(&bot.store, round_id).await {
-                Ok(card) => {
-                    match bot.post_until_taken(Id::new(channel), &card).await {
-                        // From the file's mtime; without one, from the commit on.
-                        Ok(()) => bot.ops.ops().record_file_to_post(
-                            modified
-                                .and_then(|m| m.elapsed().ok())
-                                .unwrap_or_else(|| latency + received.elapsed()),
-                        ),
-                        Err(error) => {
-                            warn!(%file, error = format!("{error:#}"), "cannot post the round");
-                        }
-                    }
-                }
-                Err(error) => warn!(%file, %error, "cannot build the round card"),
-            }
-        }
-    }
-}
-
 /// The bot runs unattended: a source that fails (a full disk, a server
 /// away) or a file that cannot be read must reach the operator's log, not
 /// only the next `!sync` report.
@@ -330,6 +292,13 @@ fn log_trouble(event: &IngestEvent) {
             file,
             error,
         } => warn!(%source, %file, %error, "the file cannot be imported; recorded, not retried"),
+        IngestEvent::ImportDeferred {
+            source,
+            file,
+            error,
+        } => {
+            warn!(%source, %file, %error, "cannot store the file now; trying again on the next poll")
+        }
         _ => {}
     }
 }
@@ -671,15 +640,27 @@ impl Bot {
     /// created the message, so before each new attempt the channel's latest
     /// messages are read, and a bot message with the same embed counts as
     /// posted. Later cards wait meanwhile, so they stay in order.
+    /// With `look_first`, the channel is looked at before the first attempt
+    /// too (the card may have gone out before the bot was stopped).
     async fn post_until_taken(
         &self,
         channel: Id<ChannelMarker>,
         reply: &Reply,
+        look_first: bool,
     ) -> anyhow::Result<()> {
         let embeds: Vec<_> = reply.pages.iter().map(render::embed).collect();
         let files = render::attachments(reply);
         for (index, chunk) in embeds.chunks(10).enumerate() {
             let attachments: &[_] = if index == 0 { &files } else { &[] };
+            if look_first {
+                match self.posted_already(channel, chunk).await {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(error) if worth_retrying(&error) => return Err(error),
+                    // Unreadable history: a duplicate is better than a lost card.
+                    Err(_) => {}
+                }
+            }
             let mut waits = AUTO_POST_RETRY_WAITS.iter();
             'attempts: loop {
                 let sent = send!(

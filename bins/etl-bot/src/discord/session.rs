@@ -169,7 +169,9 @@ async fn announce(bot: &Bot, action: Action) {
     };
     info!(%text, "session");
     let message = etl_commands::Reply::message("Session", text, etl_commands::reply::colour::INFO);
-    if let Err(error) = bot.post(channel, &message).await {
+    // Retried like a round card: the night's start and its summary matter
+    // as much. The session waits meanwhile, so posts stay in order.
+    if let Err(error) = bot.post_until_taken(channel, &message, false).await {
         warn!(error = format!("{error:#}"), "cannot announce the session");
     }
     if matches!(action, Action::EndSession(_)) {
@@ -177,7 +179,7 @@ async fn announce(bot: &Bot, action: Action) {
         let summary = bot
             .answer(etl_commands::Caller::default(), "last_session")
             .await;
-        if let Err(error) = bot.post(channel, &summary).await {
+        if let Err(error) = bot.post_until_taken(channel, &summary, false).await {
             warn!(
                 error = format!("{error:#}"),
                 "cannot post the session summary"

@@ -288,6 +288,13 @@ struct State {
     history: VecDeque<(u64, String)>,
     reject_next_resume: bool,
     outages: Vec<Outage>,
+    /// (method or `"*"`, route prefix, how long): a slow Discord.
+    delays: Vec<(String, String, Duration)>,
+    /// Requests carried out whose answer a delay still holds back.
+    answers_held: usize,
+    /// (method or `"*"`, route prefix, a text the body holds): answers held
+    /// until released.
+    holds: Vec<(String, String, String)>,
     /// Replaces the config's voice states in later GUILD_CREATEs.
     voice_states: Option<Vec<(u64, u64, bool)>>,
     active: Option<Active>,
@@ -785,6 +792,38 @@ impl FakeDiscord {
         count: usize,
     ) {
         self.push_outage(method, route_prefix, status, count, true);
+    }
+
+    /// From now on answer `method` (`"*"` for any) requests under
+    /// `route_prefix` only `delay` after carrying them out (the message is
+    /// created at once), as a slow Discord does.
+    pub fn slow_down(&self, method: &str, route_prefix: &str, delay: Duration) {
+        self.shared
+            .lock()
+            .delays
+            .push((method.to_owned(), route_prefix.to_owned(), delay));
+    }
+
+    /// Carries out `method` (`"*"` for any) requests under `route_prefix`
+    /// whose body contains `needle`, but answers none of them until
+    /// [`Self::release_answers`]: Discord did the work, the answer is on its
+    /// way.
+    pub fn hold_answers(&self, method: &str, route_prefix: &str, needle: &str) {
+        self.shared.lock().holds.push((
+            method.to_owned(),
+            route_prefix.to_owned(),
+            needle.to_owned(),
+        ));
+    }
+
+    pub fn release_answers(&self) {
+        self.shared.lock().holds.clear();
+    }
+
+    /// Requests carried out (a message created) whose answer a
+    /// [`Self::slow_down`] or [`Self::hold_answers`] still holds back.
+    pub fn answers_held(&self) -> usize {
+        self.shared.lock().answers_held
     }
 
     fn push_outage(&self, method: &str, prefix: &str, status: u16, count: usize, accepted: bool) {
@@ -1628,6 +1667,17 @@ async fn handle_http(AxumState(shared): AxumState<Arc<Shared>>, req: Request) ->
         status: 0,
         at,
     };
+    let delay = shared
+        .lock()
+        .delays
+        .iter()
+        .rev()
+        .find_map(|(method, prefix, delay)| {
+            ((method == "*" || method.eq_ignore_ascii_case(&rec.method))
+                && rec.route.starts_with(prefix.as_str()))
+            .then_some(*delay)
+        });
+    let (method, route, body) = (rec.method.clone(), rec.route.clone(), rec.body_text.clone());
     let answer = {
         let mut st = shared.lock();
         let answer = match take_outage(&mut st, &rec) {
@@ -1643,6 +1693,27 @@ async fn handle_http(AxumState(shared): AxumState<Arc<Shared>>, req: Request) ->
         answer
     };
     shared.bump();
+    let held = |shared: &Shared| {
+        shared
+            .lock()
+            .holds
+            .iter()
+            .any(|(held_method, prefix, needle)| {
+                (held_method == "*" || held_method.eq_ignore_ascii_case(&method))
+                    && route.starts_with(prefix.as_str())
+                    && body.contains(needle.as_str())
+            })
+    };
+    if delay.is_some() || held(&shared) {
+        shared.lock().answers_held += 1;
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
+        while held(&shared) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        shared.lock().answers_held -= 1;
+    }
 
     let mut builder = axum::http::Response::builder().status(answer.status);
     for (k, v) in &answer.headers {

@@ -150,6 +150,18 @@ impl BotProcess {
         }
     }
 
+    /// SIGKILL: the process dies where it stands, as in a power cut or an
+    /// OOM kill. Panics if it had already exited.
+    pub fn kill(mut self) {
+        assert!(
+            self.child.try_wait().unwrap().is_none(),
+            "serve exited before it could be killed"
+        );
+        self.child.kill().unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(!status.success(), "{status}");
+    }
+
     /// SIGTERM, as systemd stops it; the bot must exit cleanly within 20 s.
     pub fn stop(mut self) {
         let status = Command::new("kill")
