@@ -42,6 +42,9 @@ pub const INTENTS: Intents = Intents::GUILDS
     .union(Intents::MESSAGE_CONTENT);
 
 const PAGE_TIMEOUT: Duration = Duration::from_secs(600);
+/// How long a slash command may think before it tells Discord it will
+/// answer later (Discord waits three seconds for the first answer).
+const DEFER_AFTER: Duration = Duration::from_millis(1500);
 const COMMANDS_PER_SECOND: usize = 2;
 
 struct Paged {
@@ -775,27 +778,17 @@ impl Bot {
                     spec.name,
                     quote(&slash::tokens(spec, &data.options))
                 );
-                if spec.slow {
-                    let defer = InteractionResponse {
-                        kind: InteractionResponseType::DeferredChannelMessageWithSource,
-                        data: None,
-                    };
-                    send!(client.create_response(interaction.id, &interaction.token, &defer))?;
-                    let reply = self.answer(caller, &line).await;
-                    let key = self.remember(&reply, user).await;
-                    let embeds: Vec<_> =
-                        reply.pages.first().map(render::embed).into_iter().collect();
-                    let buttons = render::page_buttons(key, 0, reply.pages.len());
-                    let files = render::attachments(&reply);
-                    send!(
-                        client
-                            .update_response(&interaction.token)
-                            .embeds(Some(&embeds))
-                            .components(Some(&buttons))
-                            .attachments(&files)
-                    )?;
+                // Discord drops an interaction not answered within three
+                // seconds: a slow command, or any command while the database
+                // is slow, answers "thinking…" first and edits it later.
+                let answering = self.answer(caller, &line);
+                tokio::pin!(answering);
+                let patience = if spec.slow {
+                    Duration::ZERO
                 } else {
-                    let reply = self.answer(caller, &line).await;
+                    DEFER_AFTER
+                };
+                if let Ok(reply) = tokio::time::timeout(patience, &mut answering).await {
                     let key = self.remember(&reply, user).await;
                     let response = InteractionResponse {
                         kind: InteractionResponseType::ChannelMessageWithSource,
@@ -810,6 +803,25 @@ impl Bot {
                         }),
                     };
                     send!(client.create_response(interaction.id, &interaction.token, &response))?;
+                } else {
+                    let defer = InteractionResponse {
+                        kind: InteractionResponseType::DeferredChannelMessageWithSource,
+                        data: None,
+                    };
+                    send!(client.create_response(interaction.id, &interaction.token, &defer))?;
+                    let reply = answering.await;
+                    let key = self.remember(&reply, user).await;
+                    let embeds: Vec<_> =
+                        reply.pages.first().map(render::embed).into_iter().collect();
+                    let buttons = render::page_buttons(key, 0, reply.pages.len());
+                    let files = render::attachments(&reply);
+                    send!(
+                        client
+                            .update_response(&interaction.token)
+                            .embeds(Some(&embeds))
+                            .components(Some(&buttons))
+                            .attachments(&files)
+                    )?;
                 }
             }
             (

@@ -262,6 +262,7 @@ struct InteractionInfo {
     kind: u8,
     channel_id: u64,
     message_id: Option<u64>,
+    created: Instant,
 }
 
 #[derive(Debug, Default)]
@@ -1278,6 +1279,7 @@ impl FakeDiscord {
                 kind,
                 channel_id,
                 message_id,
+                created: Instant::now(),
             },
         );
         let channel_name = sh
@@ -2127,6 +2129,9 @@ fn edit_message(
     msg
 }
 
+/// How long Discord waits for an interaction's first answer.
+pub const INTERACTION_DEADLINE: Duration = Duration::from_secs(3);
+
 fn interaction_callback(
     shared: &Shared,
     st: &mut State,
@@ -2136,6 +2141,17 @@ fn interaction_callback(
     r: &RecordedRequest,
 ) -> Answer {
     let info = st.interactions.get(token).cloned();
+    // Discord forgets an interaction not answered within three seconds.
+    if info
+        .as_ref()
+        .is_some_and(|i| i.created.elapsed() > INTERACTION_DEADLINE)
+    {
+        return Answer {
+            status: 404,
+            headers: Vec::new(),
+            body: Some(json!({"message": "Unknown interaction", "code": 10062})),
+        };
+    }
     let channel = interaction_channel(shared, st, token);
     let kind = payload["type"].as_u64().unwrap_or(0);
     let data = payload.get("data").cloned().unwrap_or_else(|| json!({}));
