@@ -454,6 +454,7 @@ async fn health_and_metrics_answer_through_discord() {
         field("Discord gateway").starts_with("connected since"),
         "{embed}"
     );
+    assert_eq!(field("Round cards"), "none waiting");
 
     // Anyone else sees whether each part is well, not the details.
     let since = fake.request_count();
@@ -526,6 +527,75 @@ async fn health_and_metrics_answer_through_discord() {
             .unwrap()
             .contains("is for admins")
     );
+    bot.stop();
+}
+
+/// Discord refuses the round card (the bot lost its permission in the
+/// stats channel): the card is given up, not retried forever, and `!health`
+/// tells the admin why.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_round_card_discord_refuses_is_reported_by_health() {
+    let fake = fake().await;
+    let bot = Bot::start("refused", &fake, "");
+    ready(&fake).await;
+    start_monitoring(&fake).await;
+    let stats = format!("/channels/{TEXT_CHANNEL_ID}/messages");
+    fake.respond(
+        "POST",
+        &stats,
+        403,
+        Some(serde_json::json!({"message": "Missing Permissions", "code": 50013})),
+    );
+    let since = fake.request_count();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/sample-night/2025-11-02-201530-supply-round-1.txt");
+    std::fs::copy(
+        sample,
+        bot.server.join("2025-11-09-201530-supply-round-1.txt"),
+    )
+    .unwrap();
+    let refused = fake
+        .wait_for_request_since(since, |r| r.is("POST", &stats) && r.status == 403, WAIT)
+        .await;
+    assert!(refused.is_some(), "the card was never tried");
+
+    let started = std::time::Instant::now();
+    let cards = loop {
+        let since = fake.request_count();
+        fake.dispatch(
+            "MESSAGE_CREATE",
+            fake.message_create(ADMIN_CHANNEL_ID, 4401, "!health", &[ADMIN_ROLE_ID]),
+        );
+        let health = wait_for_post(&fake, since, ADMIN_CHANNEL_ID, |r| title(r) == "Health").await;
+        let embed = first_embed(&health);
+        let cards = embed["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"].as_str().unwrap().ends_with("Round cards"))
+            .unwrap_or_else(|| panic!("no round cards in {embed}"))["value"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if cards != "none waiting" || started.elapsed() > WAIT {
+            break cards;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        cards
+            .starts_with("none waiting; 1 not posted in the last 24 h, latest: refused by Discord")
+            && cards.contains("Missing Permissions"),
+        "{cards}"
+    );
+    // Given up once, not retried.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let tries = fake
+        .requests()
+        .iter()
+        .filter(|r| r.is("POST", &stats) && r.body_text.contains("supply-round-1.txt"))
+        .count();
+    assert_eq!(tries, 1);
     bot.stop();
 }
 

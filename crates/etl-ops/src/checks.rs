@@ -248,6 +248,57 @@ fn source_check(source: &SourceStatus, now: Timestamp) -> Check {
     Check::new(key, title, Status::Ok, format!("{last_success}; {counts}"))
 }
 
+/// A round card waiting this long means Discord does not take posts.
+const CARDS_SLOW: Duration = Duration::from_secs(10 * 60);
+const CARDS_STUCK: Duration = Duration::from_secs(60 * 60);
+
+/// The round cards the bot owes: a warning when one waits for more than ten
+/// minutes or one was given up in the last day, a problem past an hour.
+pub async fn cards_check(store: &Store, now: Timestamp) -> Check {
+    let day_ago = now
+        .checked_sub(jiff::SignedDuration::from_secs(24 * 3600))
+        .unwrap_or(now);
+    match store.announcement_backlog(day_ago).await {
+        Ok(backlog) => cards_verdict(&backlog, now),
+        Err(error) => Check::new(
+            "round_cards",
+            "Round cards",
+            Status::Warning,
+            format!("not known: {error}"),
+        ),
+    }
+}
+
+pub(crate) fn cards_verdict(backlog: &etl_store::AnnouncementBacklog, now: Timestamp) -> Check {
+    let waited = backlog.oldest_waiting.map(|at| since(at, now));
+    let mut status = match waited {
+        Some(waited) if waited > CARDS_STUCK => Status::Problem,
+        Some(waited) if waited > CARDS_SLOW => Status::Warning,
+        _ => Status::Ok,
+    };
+    let mut text = match (backlog.waiting, waited) {
+        (0, _) | (_, None) => "none waiting".to_owned(),
+        (1, Some(waited)) => format!("1 waiting for {}", ago(waited)),
+        (n, Some(waited)) => format!("{n} waiting, the oldest for {}", ago(waited)),
+    };
+    if status != Status::Ok {
+        text.push_str(": Discord does not take them (see the log)");
+    }
+    if backlog.given_up > 0 {
+        status = status.max(Status::Warning);
+        let reason = backlog
+            .last_given_up
+            .as_deref()
+            .unwrap_or("no reason recorded");
+        text.push_str(&format!(
+            "; {} not posted in the last 24 h, latest: {}",
+            backlog.given_up,
+            first_line(reason)
+        ));
+    }
+    Check::new("round_cards", "Round cards", status, text)
+}
+
 /// The Discord gateway: a problem while disconnected.
 pub fn gateway_check(gateway: &GatewayState, now: Timestamp) -> Check {
     let reconnects = match gateway.reconnects {
@@ -305,6 +356,52 @@ mod tests {
             attempts: 1,
             round_id: None,
         }
+    }
+
+    #[test]
+    fn round_cards_waiting_long_or_given_up_are_reported() {
+        let now = at("2025-11-20T12:00:00Z");
+        let backlog = |waiting, oldest: Option<&str>, given_up, last: Option<&str>| {
+            let mut backlog = etl_store::AnnouncementBacklog::default();
+            backlog.waiting = waiting;
+            backlog.oldest_waiting = oldest.map(at);
+            backlog.given_up = given_up;
+            backlog.last_given_up = last.map(str::to_owned);
+            backlog
+        };
+        let quiet = cards_verdict(&backlog(0, None, 0, None), now);
+        assert_eq!(
+            (quiet.status, quiet.detail.as_str()),
+            (Status::Ok, "none waiting")
+        );
+        let posting = cards_verdict(&backlog(3, Some("2025-11-20T11:59:00Z"), 0, None), now);
+        assert_eq!(posting.status, Status::Ok, "{}", posting.detail);
+        let slow = cards_verdict(&backlog(3, Some("2025-11-20T11:45:00Z"), 0, None), now);
+        assert_eq!(slow.status, Status::Warning);
+        assert!(
+            slow.detail.starts_with("3 waiting, the oldest for 15 min"),
+            "{}",
+            slow.detail
+        );
+        let stuck = cards_verdict(&backlog(40, Some("2025-11-20T10:00:00Z"), 0, None), now);
+        assert_eq!(stuck.status, Status::Problem);
+        let refused = cards_verdict(
+            &backlog(
+                0,
+                None,
+                2,
+                Some("refused by Discord: Missing Permissions\nmore"),
+            ),
+            now,
+        );
+        assert_eq!(refused.status, Status::Warning);
+        assert!(
+            refused.detail.ends_with(
+                "2 not posted in the last 24 h, latest: refused by Discord: Missing Permissions"
+            ),
+            "{}",
+            refused.detail
+        );
     }
 
     #[test]

@@ -118,6 +118,7 @@ impl Ops {
             .unwrap_or_default();
         report.checks.extend(source_checks(&sources, now));
         report.checks.push(gateway_check(&self.gateway(), now));
+        report.checks.push(checks::cards_check(store, now).await);
         report.live = true;
         *lock(&self.recorder.health) = report
             .checks

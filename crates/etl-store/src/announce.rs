@@ -17,6 +17,20 @@ pub struct WaitingAnnouncement {
     pub queued_at: Option<jiff::Timestamp>,
 }
 
+/// How the queue stands, for the health check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AnnouncementBacklog {
+    /// Rounds waiting for their card.
+    pub waiting: u64,
+    /// When the oldest of them was queued.
+    pub oldest_waiting: Option<jiff::Timestamp>,
+    /// Rounds given up (not posted) since the time asked about.
+    pub given_up: u64,
+    /// Why the latest of those was given up.
+    pub last_given_up: Option<String>,
+}
+
 impl Store {
     /// Up to `limit` rounds waiting for their announcement, in import order
     /// (a round 1 before its round 2).
@@ -52,5 +66,24 @@ impl Store {
         )
         .await)?;
         Ok(changed > 0)
+    }
+
+    /// Rounds waiting, and rounds given up since `since`.
+    pub async fn announcement_backlog(
+        &self,
+        since: jiff::Timestamp,
+    ) -> Result<AnnouncementBacklog, StoreError> {
+        let since = since.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let (waiting, oldest, given_up, last) =
+            with_conn!(self, |conn, queries| queries::announcement_backlog(
+                conn, &since
+            )
+            .await)?;
+        Ok(AnnouncementBacklog {
+            waiting: u64::try_from(waiting).unwrap_or_default(),
+            oldest_waiting: oldest.and_then(|at| at.parse().ok()),
+            given_up: u64::try_from(given_up).unwrap_or_default(),
+            last_given_up: last,
+        })
     }
 }

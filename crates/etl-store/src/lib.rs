@@ -16,7 +16,7 @@ pub mod schema;
 pub mod testing;
 mod time;
 
-pub use announce::WaitingAnnouncement;
+pub use announce::{AnnouncementBacklog, WaitingAnnouncement};
 pub use backup::{
     BackupFile, BackupInfo, BackupName, RestoreOptions, RestoreReport, database_in_use,
     inspect_backup, list_backups, prune_backups, restore,

@@ -933,6 +933,16 @@ async fn announced_imports_queue_their_rounds_once(db: &TestDb) {
     );
     let counts = store.table_counts().await.unwrap();
     assert!(counts.contains(&("round_announcements", 3)), "{counts:?}");
+
+    let hour_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    let backlog = store.announcement_backlog(hour_ago).await.unwrap();
+    assert_eq!(backlog.waiting, 1);
+    assert_eq!(backlog.oldest_waiting, waiting[0].queued_at);
+    assert_eq!(backlog.given_up, 1, "the one too old, not the posted one");
+    assert_eq!(backlog.last_given_up.as_deref(), Some("too old"));
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    let backlog = store.announcement_backlog(later).await.unwrap();
+    assert_eq!((backlog.waiting, backlog.given_up), (1, 0));
 }
 
 /// Another writer of the same process (the bot recording a posted card, a

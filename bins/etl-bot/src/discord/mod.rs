@@ -174,8 +174,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         warn!("no [[sources]] configured: rounds are not fetched");
     } else {
         let mut monitor_config = crate::sources::monitor_config(&config);
-        // Round cards are posted from the queue the imports fill.
-        monitor_config.announce = true;
+        // Round cards are posted from the queue the imports fill; without a
+        // stats channel nothing would ever take them off.
+        monitor_config.announce = config.discord.stats_channel_id.is_some();
         let mut monitor = Monitor::new(Arc::clone(&store), named, monitor_config).await?;
         monitor.recover_local().await?;
         ops.ops().watch_sources(monitor.status());

@@ -1270,3 +1270,24 @@ pub(crate) async fn finish_announcement(conn: &mut Conn, round_id: i64, outcome:
         .execute(conn)
         .await?)
 }
+
+/// The queue's state: (waiting, the oldest waiting's queued_at, given up
+/// since `since`, the latest of those outcomes).
+pub(crate) async fn announcement_backlog(conn: &mut Conn, since: &str) -> Result<(i64, Option<String>, i64, Option<String>), StoreError> {
+    use crate::schema::round_announcements as queue;
+    let waiting: i64 = queue::table.filter(queue::done_at.is_null()).count().get_result(conn).await?;
+    let oldest: Option<String> = queue::table
+        .filter(queue::done_at.is_null())
+        .select(diesel::dsl::min(queue::queued_at))
+        .first(conn)
+        .await?;
+    let given_up = queue::table.filter(queue::done_at.ge(since)).filter(queue::outcome.ne("posted"));
+    let count: i64 = given_up.count().get_result(conn).await?;
+    let latest: Option<Option<String>> = given_up
+        .order(queue::done_at.desc())
+        .select(queue::outcome)
+        .first(conn)
+        .await
+        .optional()?;
+    Ok((waiting, oldest, count, latest.flatten()))
+}
