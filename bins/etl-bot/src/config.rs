@@ -26,7 +26,7 @@ pub struct Config {
 
 /// `[discord]`: where the bot lives. The token comes from the environment in
 /// practice (`ETL_DISCORD__TOKEN`) and is never logged.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DiscordConfig {
     pub token: Option<String>,
@@ -35,10 +35,39 @@ pub struct DiscordConfig {
     pub admin_channel_id: Option<u64>,
     pub admin_role_id: Option<u64>,
     pub voice_channel_ids: Vec<u64>,
+    /// A round gets its card only if its file was written at most this many
+    /// hours before the bot imports it (a backlog from nights the bot was
+    /// away is imported quietly), and a card still unposted this long after
+    /// the import is given up. 0: no limit.
+    pub round_card_max_age_h: u64,
     /// `host:port` of a twilight http-proxy (plain HTTP); default: Discord itself.
     pub api_proxy: Option<String>,
     /// `ws://` or `wss://` gateway URL; default: Discord's.
     pub gateway_url: Option<String>,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        Self {
+            token: None,
+            guild_id: None,
+            stats_channel_id: None,
+            admin_channel_id: None,
+            admin_role_id: None,
+            voice_channel_ids: Vec::new(),
+            round_card_max_age_h: 12,
+            api_proxy: None,
+            gateway_url: None,
+        }
+    }
+}
+
+impl DiscordConfig {
+    /// [`Self::round_card_max_age_h`] as a span; `None` for no limit.
+    pub fn round_card_max_age(&self) -> Option<std::time::Duration> {
+        (self.round_card_max_age_h > 0)
+            .then(|| std::time::Duration::from_secs(self.round_card_max_age_h.saturating_mul(3600)))
+    }
 }
 
 impl std::fmt::Debug for DiscordConfig {
@@ -50,6 +79,7 @@ impl std::fmt::Debug for DiscordConfig {
             .field("admin_channel_id", &self.admin_channel_id)
             .field("admin_role_id", &self.admin_role_id)
             .field("voice_channel_ids", &self.voice_channel_ids)
+            .field("round_card_max_age_h", &self.round_card_max_age_h)
             .field("api_proxy", &self.api_proxy)
             .field("gateway_url", &self.gateway_url)
             .finish()

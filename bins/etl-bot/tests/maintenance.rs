@@ -293,3 +293,19 @@ fn every_key_has_a_default_and_unknown_keys_are_refused() {
     assert_eq!(loaded.maintenance.backup_every_h, 24);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The example an admin copies to /etc/etl/etl.toml loads as written, with
+/// the values it shows.
+#[test]
+fn the_example_configuration_loads() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/etl.toml.example");
+    let config = Config::load(Some(&example), None).unwrap();
+    assert!(config.discord.stats_channel_id.is_some());
+    assert_eq!(config.discord.round_card_max_age_h, 12);
+    assert_eq!(
+        config.discord.round_card_max_age(),
+        Some(Duration::from_secs(12 * 3600))
+    );
+    assert!(!config.sources.is_empty());
+    assert_eq!(Config::default().discord.round_card_max_age_h, 12);
+}

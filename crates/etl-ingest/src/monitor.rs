@@ -43,6 +43,10 @@ pub struct MonitorConfig {
     /// that posts rounds, so none is lost if it stops between the import
     /// and the post.
     pub announce: bool,
+    /// With `announce`, only rounds whose file was written at most this long
+    /// ago are queued: a backlog from nights the bot was away is imported
+    /// without flooding the channel. `None`: whatever their age.
+    pub announce_within: Option<Duration>,
 }
 
 impl MonitorConfig {
@@ -53,6 +57,7 @@ impl MonitorConfig {
             quiet: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
             announce: false,
+            announce_within: None,
         }
     }
 }
@@ -509,9 +514,15 @@ impl Monitor {
                 return;
             }
         };
+        // A file from the future (a clock ahead) counts as new.
+        let age = modified.and_then(|m| m.elapsed().ok());
+        let recent = match (self.config.announce_within, age) {
+            (Some(limit), Some(age)) => age <= limit,
+            _ => true,
+        };
         let options = etl_store::ImportOptions {
             source: source.to_owned(),
-            announce: self.config.announce,
+            announce: self.config.announce && recent,
             ..self.store.options().clone()
         };
         match self.store.import_file_with(&options, name, &bytes).await {

@@ -272,3 +272,46 @@ async fn an_announcing_monitor_queues_each_round_it_imports() {
         [round_id]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backlog_from_nights_ago_is_imported_without_announcing_it() {
+    let setup = setup("backlog").await;
+    const OLD: &str = "2025-11-01-201530-supply-round-1.txt";
+    std::fs::write(setup.server.join(OLD), sample(R1)).unwrap();
+    let two_days_ago = std::time::SystemTime::now() - Duration::from_secs(2 * 24 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(setup.server.join(OLD))
+        .unwrap()
+        .set_modified(two_days_ago)
+        .unwrap();
+    std::fs::write(setup.server.join(R1), sample(R1)).unwrap();
+
+    let mut config = MonitorConfig::new(setup.root.join("local"));
+    config.settle = Duration::ZERO;
+    config.announce = true;
+    config.announce_within = Some(Duration::from_secs(12 * 3600));
+    let sources = vec![NamedSource {
+        name: "main".into(),
+        source: Arc::new(LocalFolder::new(&setup.server)),
+    }];
+    let mut monitor = Monitor::new(Arc::clone(&setup.store), sources, config)
+        .await
+        .unwrap();
+    let mut events = monitor.subscribe();
+    assert_eq!(monitor.poll_once().await.imported, [OLD, R1]);
+    let mut imported = Vec::new();
+    for _ in 0..2 {
+        let IngestEvent::NewRound { file, round_id, .. } = events.recv().await.unwrap() else {
+            panic!()
+        };
+        imported.push((file, round_id));
+    }
+    let fresh = imported.iter().find(|(f, _)| f == R1).unwrap().1;
+    let waiting = setup.store.waiting_announcements(10).await.unwrap();
+    assert_eq!(
+        waiting.iter().map(|w| w.round_id).collect::<Vec<_>>(),
+        [fresh],
+        "only the round written just now"
+    );
+}

@@ -18,9 +18,6 @@ use twilight_model::id::marker::ChannelMarker;
 
 use super::{Bot, worth_retrying};
 
-/// A card still waiting this long after its import is given up: a night's
-/// rounds posted the next evening would only confuse the channel.
-const CARD_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
 /// How often a queue that could not be worked (Discord or the database
 /// away) is tried again without a new import to wake it.
 const RETRY_EVERY: Duration = Duration::from_secs(60);
@@ -89,8 +86,15 @@ async fn announce_waiting(
                 .queued_at
                 .map(|at| jiff::Timestamp::now().duration_since(at))
                 .and_then(|age| Duration::try_from(age).ok());
-            let outcome = if age.is_none_or(|age| age > CARD_MAX_AGE) {
-                info!(round_id, "a round card waited over a day; not posting it");
+            // A night's rounds posted the next evening would only confuse
+            // the channel.
+            let too_old = match (bot.config.discord.round_card_max_age(), age) {
+                (Some(limit), Some(age)) => age > limit,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            let outcome = if too_old {
+                info!(round_id, "a round card waited too long; not posting it");
                 "too old to post".to_owned()
             } else {
                 let card = match etl_commands::round_card(&bot.store, round_id).await {

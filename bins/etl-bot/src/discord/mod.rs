@@ -177,6 +177,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         // Round cards are posted from the queue the imports fill; without a
         // stats channel nothing would ever take them off.
         monitor_config.announce = config.discord.stats_channel_id.is_some();
+        monitor_config.announce_within = config.discord.round_card_max_age();
         let mut monitor = Monitor::new(Arc::clone(&store), named, monitor_config).await?;
         monitor.recover_local().await?;
         ops.ops().watch_sources(monitor.status());
