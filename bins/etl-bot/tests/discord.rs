@@ -8,187 +8,52 @@
     clippy::print_stderr
 )]
 
+#[path = "support/bot.rs"]
+mod bot;
 #[path = "support/fake_discord.rs"]
 mod fake_discord;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
-use fake_discord::{
-    ADMIN_ROLE_ID, FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID, TOKEN, VOICE_CHANNEL_ID,
-};
+use bot::{BotProcess, Scratch, embeds, posted, ready, title};
+
+use fake_discord::{FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID, VOICE_CHANNEL_ID};
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(20);
 
-struct Bot {
-    child: Child,
-    dir: PathBuf,
-    server: PathBuf,
-}
-
-impl Bot {
-    /// The sample night imported, then the bot started against the fake.
-    fn start(test: &str, fake: &FakeDiscord) -> Self {
-        let dir = std::env::temp_dir().join(format!("etl-discord-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let server = dir.join("gamestats");
-        std::fs::create_dir_all(&server).unwrap();
-        let config = dir.join("etl.toml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"database_url = "sqlite://{db}"
-
-[discord]
-guild_id = {GUILD_ID}
-stats_channel_id = {TEXT_CHANNEL_ID}
-admin_role_id = {ADMIN_ROLE_ID}
-voice_channel_ids = [{VOICE_CHANNEL_ID}]
-api_proxy = "{http}"
-gateway_url = "{gateway}"
-
-[session]
-start_threshold = 3
-end_threshold = 1
-end_delay_s = 1
-idle_end_min = 30
-
-[ingest]
-local_dir = "{local}"
-poll_interval_s = 1
-settle_s = 0
-quiet_s = 0
-
-[[sources]]
-name = "game"
-kind = "local"
-path = "{server}"
-"#,
-                db = dir.join("etl.db").display(),
-                http = fake.http_addr(),
-                gateway = fake.gateway_url(),
-                local = dir.join("stats").display(),
-                server = server.display(),
-            ),
-        )
+/// The sample night imported, then the bot started against the fake; three
+/// in voice start a session, and it ends a second after one is left.
+fn start(test: &str, fake: &FakeDiscord) -> (Scratch, BotProcess) {
+    let scratch = Scratch::new(&format!("discord-{test}"));
+    let mut config = scratch.config(fake);
+    for (key, value) in [
+        ("start_threshold", 3),
+        ("end_threshold", 1),
+        ("end_delay_s", 1),
+        ("idle_end_min", 30),
+    ] {
+        config = bot::set(&config, "session", key, value);
+    }
+    let config = scratch.write_config(&config);
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample-night");
+    let import = Command::new(env!("CARGO_BIN_EXE_etl-bot"))
+        .arg("--config")
+        .arg(&config)
+        .arg("import")
+        .arg(&sample)
+        .env_remove("ETL_DATABASE_URL")
+        .output()
         .unwrap();
-        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample-night");
-        let import = Command::new(env!("CARGO_BIN_EXE_etl-bot"))
-            .arg("--config")
-            .arg(&config)
-            .arg("import")
-            .arg(&sample)
-            .output()
-            .unwrap();
-        assert!(
-            import.status.success(),
-            "{}",
-            String::from_utf8_lossy(&import.stderr)
-        );
-        let child = Command::new(env!("CARGO_BIN_EXE_etl-bot"))
-            .arg("--config")
-            .arg(&config)
-            .arg("serve")
-            .env("ETL_DISCORD__TOKEN", TOKEN)
-            .env("RUST_LOG", "warn,etl_bot=debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        Self { child, dir, server }
-    }
-
-    /// SIGTERM, as systemd stops it; the bot must exit cleanly.
-    fn stop(mut self) {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(status.success());
-        for _ in 0..200 {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "serve exited with {status}");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("serve did not stop within 10 s of SIGTERM");
-    }
-}
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn embeds(request: &fake_discord::RecordedRequest) -> Vec<Value> {
-    let json = request.json.clone().unwrap_or(Value::Null);
-    let embeds = json
-        .get("embeds")
-        .or_else(|| json.pointer("/data/embeds"))
-        .cloned()
-        .unwrap_or(Value::Null);
-    embeds.as_array().cloned().unwrap_or_default()
-}
-
-fn title(request: &fake_discord::RecordedRequest) -> String {
-    embeds(request)
-        .first()
-        .and_then(|e| e["title"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-async fn ready(fake: &FakeDiscord) {
     assert!(
-        fake.wait_for_identify(WAIT).await.is_some(),
-        "the bot never identified"
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
     );
-    let registered = fake
-        .wait_for_request(
-            |r| r.is("PUT", "/applications/") && r.route.ends_with("/commands"),
-            WAIT,
-        )
-        .await;
-    assert!(registered.is_some(), "slash commands were not registered");
-}
-
-async fn posted(
-    fake: &FakeDiscord,
-    since: usize,
-    what: impl Fn(&str, &fake_discord::RecordedRequest) -> bool,
-) -> fake_discord::RecordedRequest {
-    let path = format!("/channels/{TEXT_CHANNEL_ID}/messages");
-    fake.wait_for_request_since(
-        since,
-        |r| r.is("POST", &path) && r.status < 300 && what(&title(r), r),
-        WAIT,
-    )
-    .await
-    .unwrap_or_else(|| {
-        let seen: Vec<String> = fake
-            .requests()
-            .iter()
-            .skip(since)
-            .map(|r| {
-                format!(
-                    "{} {} {} {}",
-                    r.method,
-                    r.route,
-                    title(r),
-                    r.body_text.chars().take(300).collect::<String>()
-                )
-            })
-            .collect();
-        panic!("no matching post; saw {seen:#?}")
-    })
+    let bot = scratch.start();
+    (scratch, bot)
 }
 
 /// Each step speaks as its own user: one user firing commands back to back
@@ -200,7 +65,7 @@ fn user_message(fake: &FakeDiscord, user: u64, content: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn commands_answer_as_embeds_both_ways_and_pages_turn() {
     let fake = FakeDiscord::start().await;
-    let bot = Bot::start("commands", &fake);
+    let (_scratch, bot) = start("commands", &fake);
     ready(&fake).await;
     let commands = fake.registered_commands(Some(GUILD_ID));
     assert_eq!(
@@ -332,7 +197,7 @@ fn etl_commands_count() -> usize {
 #[tokio::test(flavor = "multi_thread")]
 async fn voice_starts_a_session_rounds_are_posted_and_leaving_ends_it() {
     let fake = FakeDiscord::start().await;
-    let bot = Bot::start("voice", &fake);
+    let (scratch, bot) = start("voice", &fake);
     ready(&fake).await;
 
     let since = fake.request_count();
@@ -351,7 +216,7 @@ async fn voice_starts_a_session_rounds_are_posted_and_leaving_ends_it() {
         .join("../../testdata/sample-night/2025-11-02-201530-supply-round-1.txt");
     std::fs::copy(
         sample,
-        bot.server.join("2025-11-09-201530-supply-round-1.txt"),
+        scratch.server.join("2025-11-09-201530-supply-round-1.txt"),
     )
     .unwrap();
     let card = posted(&fake, since, |title, _| {
@@ -407,7 +272,7 @@ async fn voice_starts_a_session_rounds_are_posted_and_leaving_ends_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dropped_gateway_resumes_and_rate_limits_are_waited_out() {
     let fake = FakeDiscord::start().await;
-    let bot = Bot::start("resume", &fake);
+    let (_scratch, bot) = start("resume", &fake);
     ready(&fake).await;
 
     assert!(fake.drop_connection());

@@ -14,10 +14,10 @@
     clippy::print_stderr
 )]
 
+#[path = "support/bot.rs"]
+mod bot;
 #[path = "support/fake_discord.rs"]
 mod fake_discord;
-#[path = "support/fault_bot.rs"]
-mod fault_bot;
 // Not every helper of the shared sshd support is used here.
 #[allow(dead_code)]
 #[path = "support/sshd.rs"]
@@ -29,11 +29,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bot::{BotProcess, WAIT, cards, drop_file, posted, ready, sample, start_session};
 use etl_bot::ssh::{SshSettings, SshSource};
 use etl_ingest::{LocalFolder, Monitor, MonitorConfig, NamedSource, Source};
 use etl_store::{ImportOptions, Store};
 use fake_discord::FakeDiscord;
-use fault_bot::{BotProcess, WAIT, cards, drop_file, posted, ready, sample, start_session};
 use sshd::Sshd;
 use tmpfs::TinyTmpfs;
 
@@ -302,7 +302,7 @@ async fn the_bot_survives_a_full_disk_and_posts_the_round_once_there_is_room() {
     let config = dir.join("etl.toml");
     std::fs::write(
         &config,
-        fault_bot::config_text(
+        bot::config_text(
             &fake,
             &database,
             &downloads,

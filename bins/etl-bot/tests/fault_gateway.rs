@@ -14,18 +14,17 @@
     clippy::print_stderr
 )]
 
+#[path = "support/bot.rs"]
+mod bot;
 #[path = "support/fake_discord.rs"]
 mod fake_discord;
-#[path = "support/fault_bot.rs"]
-mod fault_bot;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
+use bot::{BotProcess, Scratch, WAIT, drop_file, sample};
 use fake_discord::{
     FakeChannel, FakeDiscord, FakeDiscordConfig, TEXT_CHANNEL_ID, VOICE_CHANNEL_ID,
 };
-use fault_bot::{BotProcess, WAIT, drop_file, sample};
 use serde_json::Value;
 /// Commands are asked here, so that their replies never mix with the round
 /// cards in the stats channel.
@@ -52,8 +51,7 @@ fn stats_route() -> String {
 struct Rehearsal {
     fake: FakeDiscord,
     bot: Option<BotProcess>,
-    dir: PathBuf,
-    server: PathBuf,
+    scratch: Scratch,
     next_user: u64,
 }
 
@@ -70,34 +68,20 @@ impl Rehearsal {
             ..FakeDiscordConfig::default()
         })
         .await;
-        let dir = std::env::temp_dir().join(format!("etl-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let server = dir.join("gamestats");
-        std::fs::create_dir_all(&server).unwrap();
-        let config = dir.join("etl.toml");
-        let database = format!("sqlite://{}", dir.join("etl.db").display());
-        let source = format!(
-            "[[sources]]\nname = \"game\"\nkind = \"local\"\npath = \"{}\"\n",
-            server.display()
-        );
-        std::fs::write(
-            &config,
-            fault_bot::config_text(&fake, &database, &dir.join("stats"), &source),
-        )
-        .unwrap();
-        let bot = BotProcess::start(&config, &dir.join("serve.log"));
+        let scratch = Scratch::new(test);
+        scratch.write_config(&scratch.config(&fake));
+        let bot = scratch.start();
         Self {
             fake,
             bot: Some(bot),
-            dir,
-            server,
+            scratch,
             next_user: 8000,
         }
     }
 
     /// The game server finishes a round.
     fn round_ends(&self, name: &str) {
-        drop_file(&self.server, name, &sample(name));
+        drop_file(&self.scratch.server, name, &sample(name));
     }
 
     /// Round cards in the stats channel, as Discord holds them (a message
@@ -209,8 +193,8 @@ impl Rehearsal {
 
 impl Drop for Rehearsal {
     fn drop(&mut self) {
+        // The bot first, then its folder.
         drop(self.bot.take());
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

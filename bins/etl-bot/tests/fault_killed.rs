@@ -16,19 +16,19 @@
     clippy::print_stderr
 )]
 
+#[path = "support/bot.rs"]
+mod bot;
 #[path = "support/fake_discord.rs"]
 mod fake_discord;
-#[path = "support/fault_bot.rs"]
-mod fault_bot;
 #[path = "support/nights.rs"]
 mod nights;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use bot::{BotProcess, Scratch};
 use etl_store::{ImportOptions, Store};
 use fake_discord::{FakeDiscord, FakeDiscordConfig, TEXT_CHANNEL_ID, VOICE_CHANNEL_ID};
-use fault_bot::BotProcess;
 use nights::{bot, export, recorded, rounds_in};
 
 /// Nights of the sample night (eight files each) waiting on the game server.
@@ -58,28 +58,16 @@ async fn a_killed_bot_imports_each_file_once_and_posts_each_card_once_after_a_re
     // Discord is slow after the restart: cards trail the imports.
     fake.slow_down("POST", &stats_route, Duration::from_millis(20));
 
-    let dir = std::env::temp_dir().join(format!("etl-killed-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let server = dir.join("gamestats");
-    std::fs::create_dir_all(&server).unwrap();
-    let names = nights::write_nights(&server, jiff::civil::date(2026, 1, 1), NIGHTS);
+    let scratch = Scratch::new("killed");
+    let names = nights::write_nights(&scratch.server, jiff::civil::date(2026, 1, 1), NIGHTS);
     let total = names.len();
-    let database = format!("sqlite://{}", dir.join("etl.db").display());
-    let config = dir.join("etl.toml");
-    let source = format!(
-        "[[sources]]\nname = \"game\"\nkind = \"local\"\npath = \"{}\"\n",
-        server.display()
-    );
-    std::fs::write(
-        &config,
-        fault_bot::config_text(&fake, &database, &dir.join("stats"), &source),
-    )
-    .unwrap();
+    let database = scratch.database_url();
+    let config = scratch.write_config(&scratch.config(&fake));
 
     // Discord creates the first round card but its answer never reaches
     // the bot, which is killed meanwhile: it cannot know that card went out.
     fake.hold_answers("POST", &stats_route, ".txt");
-    let first = BotProcess::start(&config, &dir.join("serve-1.log"));
+    let first = BotProcess::start(&config, &scratch.dir.join("serve-1.log"));
     let started = Instant::now();
     loop {
         let committed = recorded(&database).await.len();
@@ -137,7 +125,7 @@ async fn a_killed_bot_imports_each_file_once_and_posts_each_card_once_after_a_re
         "killed after {stored} of {total} files imported; the first card posted but not recorded"
     );
 
-    let second = BotProcess::start(&config, &dir.join("serve-2.log"));
+    let second = BotProcess::start(&config, &scratch.dir.join("serve-2.log"));
     let started = Instant::now();
     while cards(&fake).len() < total {
         assert!(
@@ -167,9 +155,9 @@ async fn a_killed_bot_imports_each_file_once_and_posts_each_card_once_after_a_re
     second.stop();
 
     // The same files imported in one clean run give the same database.
-    let clean = format!("sqlite://{}", dir.join("clean.db").display());
+    let clean = format!("sqlite://{}", scratch.dir.join("clean.db").display());
     let imported = bot()
-        .args(["import", server.to_str().unwrap(), "--db", &clean])
+        .args(["import", scratch.server.to_str().unwrap(), "--db", &clean])
         // Stored under the source's name, as the bot stores them.
         .env("ETL_INGEST__DEFAULT_SOURCE", "game")
         .output()
@@ -190,5 +178,4 @@ async fn a_killed_bot_imports_each_file_once_and_posts_each_card_once_after_a_re
         counts
     };
     assert_eq!(counts(database.clone()).await, counts(clean).await);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -14,21 +14,21 @@
     clippy::print_stderr
 )]
 
+#[path = "support/bot.rs"]
+mod bot;
 #[path = "support/fake_discord.rs"]
 mod fake_discord;
-#[path = "support/fault_bot.rs"]
-mod fault_bot;
 #[path = "support/postgres.rs"]
 mod postgres;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use bot::{
+    BotProcess, Scratch, WAIT, cards, drop_file, posted, ready, sample, start_session, text, title,
+};
 use etl_store::{ImportOptions, Store};
 use fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
-use fault_bot::{
-    BotProcess, WAIT, cards, drop_file, posted, ready, sample, start_session, text, title,
-};
 use postgres::{PrivatePostgres, Stop};
 use serde_json::json;
 
@@ -228,38 +228,21 @@ async fn postgres_restarted_under_the_bot_loses_nothing_and_recovers_without_a_r
         return;
     };
     let fake = FakeDiscord::start().await;
-    let dir = std::env::temp_dir().join(format!("etl-fault-postgres-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let server = dir.join("gamestats");
-    std::fs::create_dir_all(&server).unwrap();
-    let local = dir.join("stats");
-    let config = dir.join("etl.toml");
-    std::fs::write(
-        &config,
-        fault_bot::config_text(
-            &fake,
-            &pg.url(),
-            &local,
-            &format!(
-                "[[sources]]\nname = \"game\"\nkind = \"local\"\npath = \"{}\"\n",
-                server.display()
-            ),
-        ),
-    )
-    .unwrap();
-    let bot = BotProcess::start(&config, &dir.join("serve.log"));
+    let scratch = Scratch::new("fault-postgres");
+    scratch.write_config(&scratch.config_on(&fake, &pg.url()));
+    let bot = scratch.start();
     ready(&fake).await;
     start_session(&fake).await;
 
     // With the database up: a round is imported and its card posted.
     let since = fake.request_count();
-    drop_file(&server, R1, &sample(R1));
+    drop_file(&scratch.server, R1, &sample(R1));
     posted(&fake, since, |t, _| t.starts_with("supply · round 1")).await;
     let scene = Scene {
         fake: &fake,
         bot: &bot,
-        server: server.clone(),
-        fetched: local.join("game"),
+        server: scratch.server.clone(),
+        fetched: scratch.fetched(),
     };
 
     outage(
@@ -295,12 +278,7 @@ async fn postgres_restarted_under_the_bot_loses_nothing_and_recovers_without_a_r
         "te_escape2 · round 1",
         "te_escape2 · round 2",
     ] {
-        assert_eq!(
-            cards(&fake, card),
-            1,
-            "{card}: {:#?}",
-            fault_bot::seen(&fake, 0)
-        );
+        assert_eq!(cards(&fake, card), 1, "{card}: {:#?}", bot::seen(&fake, 0));
     }
     let store = Store::connect(&pg.url(), ImportOptions::default())
         .await
@@ -335,5 +313,4 @@ async fn postgres_restarted_under_the_bot_loses_nothing_and_recovers_without_a_r
     );
     drop(store);
     bot.stop();
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -21,19 +21,19 @@
     clippy::print_stderr
 )]
 
+#[path = "support/bot.rs"]
+mod bot;
 #[path = "support/fake_discord.rs"]
 mod fake_discord;
-#[path = "support/fault_bot.rs"]
-mod fault_bot;
 #[allow(dead_code)]
 #[path = "support/sshd.rs"]
 mod sshd;
 
 use std::time::{Duration, Instant};
 
+use bot::{BotProcess, WAIT, drop_file, ready, sample, start_session};
 use etl_store::{ImportOptions, Store};
 use fake_discord::{FakeDiscord, TEXT_CHANNEL_ID};
-use fault_bot::{BotProcess, WAIT, drop_file, ready, sample, start_session};
 use sshd::Sshd;
 
 /// The longest wait between two attempts, for this test (default 300).
@@ -105,11 +105,12 @@ transfer_timeout_s = 10
         known_hosts = sshd.known_hosts().display(),
         remote = sshd.remote_dir.display(),
     );
-    let config = fault_bot::config_text(&fake, &database, &dir.join("stats"), &source).replace(
-        "[ingest]\n",
-        &format!("[ingest]\nmax_backoff_s = {MAX_BACKOFF_S}\n"),
+    let config = bot::set(
+        &bot::config_text(&fake, &database, &dir.join("stats"), &source),
+        "ingest",
+        "max_backoff_s",
+        MAX_BACKOFF_S,
     );
-    assert!(config.contains("max_backoff_s"));
     std::fs::write(dir.join("etl.toml"), config).unwrap();
     let bot = BotProcess::start(&dir.join("etl.toml"), &dir.join("serve.log"));
     ready(&fake).await;

@@ -9,16 +9,19 @@
     clippy::print_stderr
 )]
 
+#[path = "support/bot.rs"]
+mod bot;
 #[path = "support/fake_discord.rs"]
 mod fake_discord;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
+use bot::{BotProcess, Scratch, ready, title};
+
 use fake_discord::{
-    ADMIN_ROLE_ID, FakeChannel, FakeDiscord, FakeDiscordConfig, GUILD_ID, RecordedRequest,
-    TEXT_CHANNEL_ID, TOKEN, VOICE_CHANNEL_ID,
+    ADMIN_ROLE_ID, FakeChannel, FakeDiscord, FakeDiscordConfig, RecordedRequest, TEXT_CHANNEL_ID,
+    VOICE_CHANNEL_ID,
 };
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,108 +29,30 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const WAIT: Duration = Duration::from_secs(30);
 const ADMIN_CHANNEL_ID: u64 = 1_100_000_000_000_000_410;
 
-struct Bot {
-    child: Child,
-    dir: PathBuf,
-    server: PathBuf,
-}
-
-impl Bot {
-    /// The bot with one local source, checking its health every second and
-    /// alerting after two checks; `extra` is appended to its configuration.
-    fn start(test: &str, fake: &FakeDiscord, extra: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("etl-ops-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let server = dir.join("gamestats");
-        std::fs::create_dir_all(&server).unwrap();
-        let config = dir.join("etl.toml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"database_url = "sqlite://{db}"
-
-[discord]
-guild_id = {GUILD_ID}
-stats_channel_id = {TEXT_CHANNEL_ID}
-admin_channel_id = {ADMIN_CHANNEL_ID}
-admin_role_id = {ADMIN_ROLE_ID}
-voice_channel_ids = [{VOICE_CHANNEL_ID}]
-api_proxy = "{http}"
-gateway_url = "{gateway}"
-
-[session]
-start_threshold = 1
-end_threshold = 0
-idle_end_min = 30
-
-[ingest]
-local_dir = "{local}"
-poll_interval_s = 1
-settle_s = 0
-quiet_s = 0
-max_backoff_s = 1
-
-[health]
+/// Checks every second, alerts after two checks, and never warns about the
+/// disk (the test machine's is what it is).
+const HEALTH: &str = "[health]
 interval_s = 1
 alert_after_checks = 2
 clear_after_checks = 2
 disk_warning_mb = 0
 disk_problem_mb = 0
+";
 
-[[sources]]
-name = "game"
-kind = "local"
-path = "{server}"
-{extra}"#,
-                db = dir.join("etl.db").display(),
-                http = fake.http_addr(),
-                gateway = fake.gateway_url(),
-                local = dir.join("stats").display(),
-                server = server.display(),
-            ),
-        )
-        .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_etl-bot"))
-            .arg("--config")
-            .arg(&config)
-            .arg("serve")
-            // Whatever the bot writes by itself (backups, ...) stays in the test's folder.
-            .current_dir(&dir)
-            .env("ETL_DISCORD__TOKEN", TOKEN)
-            .env("RUST_LOG", "warn,etl_bot=debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        Self { child, dir, server }
-    }
-
-    /// SIGTERM, as systemd stops it; the bot must exit cleanly.
-    fn stop(mut self) {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(status.success());
-        for _ in 0..300 {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "serve exited with {status}");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("serve did not stop within 15 s of SIGTERM");
-    }
-}
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// The bot with one local source and an admin channel, checking its health
+/// every second; `extra` is appended to its configuration.
+fn start(test: &str, fake: &FakeDiscord, extra: &str) -> (Scratch, BotProcess) {
+    let scratch = Scratch::new(&format!("ops-{test}"));
+    let config = bot::set(
+        &scratch.config(fake),
+        "discord",
+        "admin_channel_id",
+        ADMIN_CHANNEL_ID,
+    );
+    let config = bot::set(&config, "ingest", "max_backoff_s", 1);
+    scratch.write_config(&format!("{config}\n{HEALTH}\n{extra}"));
+    let bot = scratch.start();
+    (scratch, bot)
 }
 
 /// The fake with an admin channel beside the stats channel.
@@ -139,20 +64,6 @@ async fn fake() -> FakeDiscord {
     FakeDiscord::start_with(config).await
 }
 
-async fn ready(fake: &FakeDiscord) {
-    assert!(
-        fake.wait_for_identify(WAIT).await.is_some(),
-        "the bot never identified"
-    );
-    let registered = fake
-        .wait_for_request(
-            |r| r.is("PUT", "/applications/") && r.route.ends_with("/commands"),
-            WAIT,
-        )
-        .await;
-    assert!(registered.is_some(), "slash commands were not registered");
-}
-
 fn first_embed(request: &RecordedRequest) -> Value {
     let json = request.json.clone().unwrap_or(Value::Null);
     json.get("embeds")
@@ -160,13 +71,6 @@ fn first_embed(request: &RecordedRequest) -> Value {
         .and_then(|e| e.get(0))
         .cloned()
         .unwrap_or(Value::Null)
-}
-
-fn title(request: &RecordedRequest) -> String {
-    first_embed(request)["title"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn is_post_to(request: &RecordedRequest, channel: u64) -> bool {
@@ -216,13 +120,13 @@ async fn start_monitoring(fake: &FakeDiscord) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lasting_problem_is_posted_once_and_its_end_once() {
     let fake = fake().await;
-    let bot = Bot::start("alerts", &fake, "");
+    let (scratch, bot) = start("alerts", &fake, "");
     ready(&fake).await;
     start_monitoring(&fake).await;
 
     // The game server's stats folder disappears: every poll fails.
     let since = fake.request_count();
-    std::fs::remove_dir_all(&bot.server).unwrap();
+    std::fs::remove_dir_all(&scratch.server).unwrap();
     let alert = wait_for_post(&fake, since, ADMIN_CHANNEL_ID, |r| {
         title(r) == "Problem: Source game"
     })
@@ -243,7 +147,7 @@ async fn a_lasting_problem_is_posted_once_and_its_end_once() {
 
     // The folder is back: "cleared" comes once, and nothing after it.
     let since = fake.request_count();
-    std::fs::create_dir_all(&bot.server).unwrap();
+    std::fs::create_dir_all(&scratch.server).unwrap();
     let cleared = wait_for_post(&fake, since, ADMIN_CHANNEL_ID, |r| {
         title(r) == "Cleared: Source game"
     })
@@ -322,7 +226,7 @@ async fn metrics_with(port: u16, line: &str) -> String {
 async fn the_metrics_endpoint_counts_imports_posts_and_commands() {
     let fake = fake().await;
     let port = free_port();
-    let bot = Bot::start(
+    let (scratch, bot) = start(
         "metrics",
         &fake,
         &format!("\n[metrics]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"),
@@ -347,7 +251,7 @@ async fn the_metrics_endpoint_counts_imports_posts_and_commands() {
         .join("../../testdata/sample-night/2025-11-02-201530-supply-round-1.txt");
     std::fs::copy(
         sample,
-        bot.server.join("2025-11-09-201530-supply-round-1.txt"),
+        scratch.server.join("2025-11-09-201530-supply-round-1.txt"),
     )
     .unwrap();
     wait_for_post(&fake, since, TEXT_CHANNEL_ID, |r| {
@@ -395,7 +299,7 @@ async fn the_metrics_endpoint_counts_imports_posts_and_commands() {
 async fn the_metrics_endpoint_is_not_listening_unless_enabled() {
     let fake = fake().await;
     let port = free_port();
-    let bot = Bot::start(
+    let (_scratch, bot) = start(
         "no-metrics",
         &fake,
         &format!("\n[metrics]\nlisten = \"127.0.0.1:{port}\"\n"),
@@ -416,7 +320,7 @@ async fn the_metrics_endpoint_is_not_listening_unless_enabled() {
 #[tokio::test(flavor = "multi_thread")]
 async fn health_and_metrics_answer_through_discord() {
     let fake = fake().await;
-    let bot = Bot::start("commands", &fake, "");
+    let (_scratch, bot) = start("commands", &fake, "");
     ready(&fake).await;
     start_monitoring(&fake).await;
 
@@ -536,7 +440,7 @@ async fn health_and_metrics_answer_through_discord() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_round_card_discord_refuses_is_reported_by_health() {
     let fake = fake().await;
-    let bot = Bot::start("refused", &fake, "");
+    let (scratch, bot) = start("refused", &fake, "");
     ready(&fake).await;
     start_monitoring(&fake).await;
     let stats = format!("/channels/{TEXT_CHANNEL_ID}/messages");
@@ -551,7 +455,7 @@ async fn a_round_card_discord_refuses_is_reported_by_health() {
         .join("../../testdata/sample-night/2025-11-02-201530-supply-round-1.txt");
     std::fs::copy(
         sample,
-        bot.server.join("2025-11-09-201530-supply-round-1.txt"),
+        scratch.server.join("2025-11-09-201530-supply-round-1.txt"),
     )
     .unwrap();
     let refused = fake

@@ -23,6 +23,8 @@
     clippy::print_stderr
 )]
 
+#[path = "support/bot.rs"]
+mod bot;
 #[path = "support/fake_discord.rs"]
 mod fake_discord;
 
@@ -30,11 +32,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use fake_discord::{
-    ADMIN_ROLE_ID, FakeDiscord, GUILD_ID, TEXT_CHANNEL_ID, TOKEN, VOICE_CHANNEL_ID,
-};
-
-const WAIT: Duration = Duration::from_secs(60);
+use bot::Scratch;
+use fake_discord::{FakeDiscord, TOKEN};
 
 /// The binary to measure: `ETL_BENCH_BIN` (e.g. `target/release/etl-bot`,
 /// without building the tests in release), else the one cargo built.
@@ -67,44 +66,9 @@ async fn serve_idle_resident_size() {
         ..Default::default()
     })
     .await;
-    let dir = std::env::temp_dir().join(format!("etl-serve-memory-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let server = dir.join("gamestats");
-    std::fs::create_dir_all(&server).unwrap();
-    let database_url = std::env::var("ETL_BENCH_DB_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("etl.db").display()));
-    let config = dir.join("etl.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"database_url = "{database_url}"
-
-[discord]
-guild_id = {GUILD_ID}
-stats_channel_id = {TEXT_CHANNEL_ID}
-admin_role_id = {ADMIN_ROLE_ID}
-voice_channel_ids = [{VOICE_CHANNEL_ID}]
-api_proxy = "{http}"
-gateway_url = "{gateway}"
-
-[ingest]
-local_dir = "{local}"
-poll_interval_s = 1
-settle_s = 0
-quiet_s = 0
-
-[[sources]]
-name = "game"
-kind = "local"
-path = "{server}"
-"#,
-            http = fake.http_addr(),
-            gateway = fake.gateway_url(),
-            local = dir.join("stats").display(),
-            server = server.display(),
-        ),
-    )
-    .unwrap();
+    let scratch = Scratch::new("serve-memory");
+    let database_url = std::env::var("ETL_BENCH_DB_URL").unwrap_or_else(|_| scratch.database_url());
+    let config = scratch.write_config(&scratch.config_on(&fake, &database_url));
     if std::env::var("ETL_BENCH_DB_URL").is_err() {
         let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample-night");
         let import = Command::new(binary())
@@ -128,17 +92,7 @@ path = "{server}"
         .spawn()
         .unwrap();
     let pid = child.id();
-    assert!(
-        fake.wait_for_identify(WAIT).await.is_some(),
-        "the bot never identified"
-    );
-    let registered = fake
-        .wait_for_request(
-            |r| r.is("PUT", "/applications/") && r.route.ends_with("/commands"),
-            WAIT,
-        )
-        .await;
-    assert!(registered.is_some(), "slash commands were not registered");
+    bot::ready(&fake).await;
     println!("serve pid {pid}, ready; idling {idle_s} s");
     let mut readings = Vec::new();
     for second in 1..=idle_s {
@@ -174,5 +128,4 @@ path = "{server}"
     }
     let _ = child.kill();
     let _ = child.wait();
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,14 +1,15 @@
-//! The real `etl-bot serve` for fault rehearsals: a child process on a config
-//! file, its log kept in a file the test can read (and prints when it fails),
-//! and the few questions the tests ask the fake Discord about it.
+//! The real `etl-bot serve` for end-to-end tests: a child process on a
+//! config file, its log kept in a file the test can read (and prints when it
+//! fails), the config every test starts from, a scratch folder per test, and
+//! the few questions the tests ask the fake Discord about the bot.
 //!
 //! Needs `mod fake_discord` (support/fake_discord.rs) at the test's root.
 //!
 //! ```ignore
 //! #[path = "support/fake_discord.rs"]
 //! mod fake_discord;
-//! #[path = "support/fault_bot.rs"]
-//! mod fault_bot;
+//! #[path = "support/bot.rs"]
+//! mod bot;
 //! ```
 #![allow(
     dead_code,
@@ -49,7 +50,7 @@ pub fn drop_file(folder: &Path, name: &str, bytes: &[u8]) {
     std::fs::rename(&temporary, folder.join(name)).unwrap();
 }
 
-/// The config every rehearsal shares: the fake Discord, one stats channel,
+/// The config every test starts from: the fake Discord, one stats channel,
 /// a session that starts with one person in voice, a poll every second and
 /// no waiting for files to settle. `sources` are `[[sources]]` TOML lines.
 pub fn config_text(
@@ -92,6 +93,93 @@ backup_dir = "{backups}"
         // Beside the downloads, never in the working folder.
         backups = local_dir.with_file_name("backups").display(),
     )
+}
+
+/// `config` with `key = value` in `[table]`: the key's line there replaced,
+/// or added under the table's header.
+pub fn set(config: &str, table: &str, key: &str, value: impl std::fmt::Display) -> String {
+    let header = format!("[{table}]");
+    let mut lines: Vec<String> = config.lines().map(str::to_owned).collect();
+    let start = lines
+        .iter()
+        .position(|line| line.trim() == header)
+        .unwrap_or_else(|| panic!("no {header} in the config"));
+    let end = lines
+        .iter()
+        .skip(start + 1)
+        .position(|line| line.starts_with('['))
+        .map_or(lines.len(), |offset| start + 1 + offset);
+    let line = format!("{key} = {value}");
+    match lines[start + 1..end]
+        .iter()
+        .position(|l| l.split('=').next().map(str::trim) == Some(key))
+    {
+        Some(at) => lines[start + 1 + at] = line,
+        None => lines.insert(start + 1, line),
+    }
+    lines.join("\n") + "\n"
+}
+
+/// A folder of its own for one test, removed afterwards (kept when the test
+/// fails, for its log): `server` is the game server's folder the bot's local
+/// source reads, the database a SQLite file beside it.
+pub struct Scratch {
+    pub dir: PathBuf,
+    pub server: PathBuf,
+}
+
+impl Scratch {
+    pub fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("etl-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let server = dir.join("gamestats");
+        std::fs::create_dir_all(&server).unwrap();
+        Self { dir, server }
+    }
+
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.dir.join("etl.db").display())
+    }
+
+    /// The shared config ([`config_text`]) with the local source `game`
+    /// reading [`Self::server`], on the scratch SQLite file.
+    pub fn config(&self, fake: &FakeDiscord) -> String {
+        self.config_on(fake, &self.database_url())
+    }
+
+    /// [`Self::config`] on another database.
+    pub fn config_on(&self, fake: &FakeDiscord, database_url: &str) -> String {
+        let source = format!(
+            "[[sources]]\nname = \"game\"\nkind = \"local\"\npath = \"{}\"\n",
+            self.server.display()
+        );
+        config_text(fake, database_url, &self.dir.join("stats"), &source)
+    }
+
+    /// Where the bot keeps what it fetched from the source `game`.
+    pub fn fetched(&self) -> PathBuf {
+        self.dir.join("stats").join("game")
+    }
+
+    /// Writes `config` as the test's `etl.toml`; returns its path.
+    pub fn write_config(&self, config: &str) -> PathBuf {
+        let path = self.dir.join("etl.toml");
+        std::fs::write(&path, config).unwrap();
+        path
+    }
+
+    /// `etl-bot serve` on the written config, logging to `serve.log`.
+    pub fn start(&self) -> BotProcess {
+        BotProcess::start(&self.dir.join("etl.toml"), &self.dir.join("serve.log"))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 pub struct BotProcess {
