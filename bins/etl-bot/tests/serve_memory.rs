@@ -36,11 +36,16 @@ use bot::Scratch;
 use fake_discord::{FakeDiscord, TOKEN};
 
 /// The binary to measure: `ETL_BENCH_BIN` (e.g. `target/release/etl-bot`,
-/// without building the tests in release), else the one cargo built.
+/// without building the tests in release; a relative path is from the
+/// workspace root, not from the folder cargo runs tests in), else the one
+/// cargo built.
 fn binary() -> std::path::PathBuf {
-    std::env::var_os("ETL_BENCH_BIN")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_etl-bot").into())
+    match std::env::var_os("ETL_BENCH_BIN") {
+        Some(path) => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path),
+        None => env!("CARGO_BIN_EXE_etl-bot").into(),
+    }
 }
 
 /// `VmRSS` / `VmHWM` of a process, in kB.
