@@ -14,7 +14,7 @@ use std::path::Path;
 
 use etl_parser::Round;
 use etl_testkit::corpus::{dir as corpus_dir, locate, truths};
-use etl_testkit::truth::{Check, bytes, check_cumulative, check_round_only, clock, int};
+use etl_testkit::truth::{Check, check_cumulative, check_header, check_round_only, int};
 
 fn parse(path: &Path) -> Result<Round, etl_parser::ParseError> {
     let name = path.file_name().unwrap().to_str().unwrap();
@@ -59,61 +59,7 @@ fn parser_agrees_with_the_truth_of_the_shared_corpus() {
                 }
             };
             let h = &file["header"];
-            check.eq(
-                &format!("{name} header fields"),
-                round.header.field_count as i64,
-                int(&h["field_count"]),
-            );
-            check.eq(
-                &format!("{name} server"),
-                round.header.server.as_bytes().to_vec(),
-                bytes(&h["server_name"]),
-            );
-            check.eq(
-                &format!("{name} map"),
-                round.header.map.as_str(),
-                h["map"].as_str().unwrap(),
-            );
-            check.eq(
-                &format!("{name} config"),
-                round.header.config.as_str(),
-                h["config"].as_str().unwrap(),
-            );
-            check.eq(
-                &format!("{name} round"),
-                i64::from(round.header.round.get()),
-                int(&h["round"]),
-            );
-            check.eq(
-                &format!("{name} defender"),
-                round.header.defender.map(|s| s as i64 + 1).unwrap_or(0),
-                int(&h["defender_team"]),
-            );
-            check.eq(
-                &format!("{name} winner"),
-                round.header.winner.map(|s| s as i64 + 1).unwrap_or(0),
-                int(&h["winner_team"]),
-            );
-            let limit = clock(&h["timelimit"]);
-            let next = clock(&h["next_timelimit"]);
-            check.eq(
-                &format!("{name} time limit"),
-                round.header.time_limit_s,
-                limit,
-            );
-            check.eq(
-                &format!("{name} actual time"),
-                round.header.actual_time_s,
-                (next <= limit).then_some(next),
-            );
-            let duration = h["measured_duration_ms"]
-                .as_i64()
-                .and_then(|d| u64::try_from(d).ok());
-            check.eq(
-                &format!("{name} duration"),
-                round.header.duration_ms,
-                duration,
-            );
+            check_header(&mut check, name, &round, h);
 
             let players = file["players"].as_array().unwrap();
             check.eq(

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use etl_parser::{Player, Weapon};
+use etl_parser::{Player, Round, Weapon};
 use serde_json::Value;
 
 pub fn bytes(text_or_b64: &Value) -> Vec<u8> {
@@ -36,6 +36,66 @@ impl Check {
                 .push(format!("{what}: ours {ours:?}, truth {truth:?}"));
         }
     }
+}
+
+/// A round's header against its truth (`file["header"]`): every field as
+/// written, the time actually played only when the script wrote one.
+pub fn check_header(check: &mut Check, name: &str, round: &Round, h: &Value) {
+    check.eq(
+        &format!("{name} header fields"),
+        round.header.field_count as i64,
+        int(&h["field_count"]),
+    );
+    check.eq(
+        &format!("{name} server"),
+        round.header.server.as_bytes().to_vec(),
+        bytes(&h["server_name"]),
+    );
+    check.eq(
+        &format!("{name} map"),
+        round.header.map.as_str(),
+        h["map"].as_str().unwrap(),
+    );
+    check.eq(
+        &format!("{name} config"),
+        round.header.config.as_str(),
+        h["config"].as_str().unwrap(),
+    );
+    check.eq(
+        &format!("{name} round"),
+        i64::from(round.header.round.get()),
+        int(&h["round"]),
+    );
+    check.eq(
+        &format!("{name} defender"),
+        round.header.defender.map(|s| s as i64 + 1).unwrap_or(0),
+        int(&h["defender_team"]),
+    );
+    check.eq(
+        &format!("{name} winner"),
+        round.header.winner.map(|s| s as i64 + 1).unwrap_or(0),
+        int(&h["winner_team"]),
+    );
+    let limit = clock(&h["timelimit"]);
+    let next = clock(&h["next_timelimit"]);
+    check.eq(
+        &format!("{name} time limit"),
+        round.header.time_limit_s,
+        limit,
+    );
+    check.eq(
+        &format!("{name} actual time"),
+        round.header.actual_time_s,
+        (next <= limit).then_some(next),
+    );
+    let duration = h["measured_duration_ms"]
+        .as_i64()
+        .and_then(|d| u64::try_from(d).ok());
+    check.eq(
+        &format!("{name} duration"),
+        round.header.duration_ms,
+        duration,
+    );
 }
 
 pub fn check_weapons(check: &mut Check, at: &str, player: &Player, truth: &Value) {
