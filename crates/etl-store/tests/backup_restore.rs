@@ -28,7 +28,7 @@ fn scratch_dir(name: &str) -> PathBuf {
 
 /// Everything a restore must bring back: the export, every table's rows (in
 /// the backend's own representation) and the row counts.
-async fn snapshot(store: &Store) -> (Value, Value, Vec<(&'static str, i64)>) {
+async fn snapshot(store: &Store) -> Snapshot {
     let export = serde_json::to_value(store.export().await.unwrap()).unwrap();
     let logical: Value = serde_json::from_str(&store.logical_export().await.unwrap()).unwrap();
     (
@@ -110,6 +110,19 @@ async fn raw_execute(backend: BackendKind, url: &str, sql: &str) {
     }
 }
 
+/// What [`snapshot`] gives.
+type Snapshot = (Value, Value, Vec<(&'static str, i64)>);
+
+/// The restored database holds what it held before the damage, passes the
+/// schema check and takes new rounds.
+async fn as_before(db: &TestDb, before: &Snapshot) {
+    let restored = db.open().await;
+    assert_eq!(&snapshot(&restored).await, before);
+    assert!(restored.check_schema().await.unwrap().is_ok());
+    drop(restored);
+    still_imports(&db.url).await;
+}
+
 /// After a restore the database takes new rounds again (PostgreSQL: the
 /// identity sequences follow the restored ids).
 async fn still_imports(url: &str) {
@@ -172,11 +185,7 @@ async fn sqlite_file_backup_restores_over_a_damaged_database() {
     assert_eq!(rounds, 9);
     drop(kept);
 
-    let restored = db.open().await;
-    assert_eq!(snapshot(&restored).await, before);
-    assert!(restored.check_schema().await.unwrap().is_ok());
-    drop(restored);
-    still_imports(&db.url).await;
+    as_before(&db, &before).await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -197,10 +206,7 @@ async fn sqlite_logical_export_restores_into_sqlite() {
     assert_eq!(report.backup.format, BackupFormat::LogicalJson);
     assert_eq!(report.rounds, 8);
     assert_eq!(report.previous_file, None);
-    let restored = db.open().await;
-    assert_eq!(snapshot(&restored).await, before);
-    drop(restored);
-    still_imports(&db.url).await;
+    as_before(&db, &before).await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -228,11 +234,7 @@ async fn postgres_dump_restores_over_a_damaged_database() {
         .unwrap();
     assert_eq!(report.backup.format, BackupFormat::PgDump);
     assert_eq!(report.rounds, 8);
-    let restored = db.open().await;
-    assert_eq!(snapshot(&restored).await, before);
-    assert!(restored.check_schema().await.unwrap().is_ok());
-    drop(restored);
-    still_imports(&db.url).await;
+    as_before(&db, &before).await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -255,10 +257,7 @@ async fn postgres_logical_backup_restores_into_postgres_and_sqlite() {
     etl_store::restore(&db.url, &backup.path, &RestoreOptions::default())
         .await
         .unwrap();
-    let restored = db.open().await;
-    assert_eq!(snapshot(&restored).await, before);
-    drop(restored);
-    still_imports(&db.url).await;
+    as_before(&db, &before).await;
 
     // The same file into a new SQLite database: the export and every count
     // come through (booleans and blobs change representation, not value).
