@@ -212,13 +212,10 @@ async fn voice_starts_a_session_rounds_are_posted_and_leaving_ends_it() {
 
     // A new round file on the game server is fetched, imported and posted.
     let since = fake.request_count();
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/sample-night/2025-11-02-201530-supply-round-1.txt");
-    std::fs::copy(
-        sample,
-        scratch.server.join("2025-11-09-201530-supply-round-1.txt"),
-    )
-    .unwrap();
+    scratch.round_ends(
+        "2025-11-09-201530-supply-round-1.txt",
+        "2025-11-02-201530-supply-round-1.txt",
+    );
     let card = posted(&fake, since, |title, _| {
         title.starts_with("supply · round 1")
     })

@@ -21,7 +21,7 @@ mod fake_discord;
 
 use std::time::Duration;
 
-use bot::{BotProcess, Scratch, WAIT, drop_file, sample};
+use bot::{BotProcess, Scratch, WAIT};
 use fake_discord::{
     FakeChannel, FakeDiscord, FakeDiscordConfig, TEXT_CHANNEL_ID, VOICE_CHANNEL_ID,
 };
@@ -81,7 +81,7 @@ impl Rehearsal {
 
     /// The game server finishes a round.
     fn round_ends(&self, name: &str) {
-        drop_file(&self.scratch.server, name, &sample(name));
+        self.scratch.round_ends(name, name);
     }
 
     /// Round cards in the stats channel, as Discord holds them (a message

@@ -14,7 +14,6 @@ mod bot;
 #[path = "support/fake_discord.rs"]
 mod fake_discord;
 
-use std::path::Path;
 use std::time::Duration;
 
 use bot::{BotProcess, Scratch, ready, title};
@@ -247,13 +246,10 @@ async fn the_metrics_endpoint_counts_imports_posts_and_commands() {
     // A round file on the game server: fetched, imported, its card posted.
     start_monitoring(&fake).await;
     let since = fake.request_count();
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/sample-night/2025-11-02-201530-supply-round-1.txt");
-    std::fs::copy(
-        sample,
-        scratch.server.join("2025-11-09-201530-supply-round-1.txt"),
-    )
-    .unwrap();
+    scratch.round_ends(
+        "2025-11-09-201530-supply-round-1.txt",
+        "2025-11-02-201530-supply-round-1.txt",
+    );
     wait_for_post(&fake, since, TEXT_CHANNEL_ID, |r| {
         title(r).starts_with("supply · round 1")
     })
@@ -451,13 +447,10 @@ async fn a_round_card_discord_refuses_is_reported_by_health() {
         Some(serde_json::json!({"message": "Missing Permissions", "code": 50013})),
     );
     let since = fake.request_count();
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/sample-night/2025-11-02-201530-supply-round-1.txt");
-    std::fs::copy(
-        sample,
-        scratch.server.join("2025-11-09-201530-supply-round-1.txt"),
-    )
-    .unwrap();
+    scratch.round_ends(
+        "2025-11-09-201530-supply-round-1.txt",
+        "2025-11-02-201530-supply-round-1.txt",
+    );
     let refused = fake
         .wait_for_request_since(since, |r| r.is("POST", &stats) && r.status == 403, WAIT)
         .await;

@@ -53,9 +53,14 @@ const R1: &str = "2025-11-02-201530-supply-round-1.txt";
 const R2: &str = "2025-11-02-203304-supply-round-2.txt";
 
 async fn monitor(setup: &Setup, settle: Duration) -> Monitor {
+    monitor_with(setup, |config| config.settle = settle).await
+}
+
+/// A monitor of the one local source, its config changed by `adjust`.
+async fn monitor_with(setup: &Setup, adjust: impl FnOnce(&mut MonitorConfig)) -> Monitor {
     let mut config = MonitorConfig::new(setup.root.join("local"));
-    config.settle = settle;
     config.max_backoff = Duration::from_millis(50);
+    adjust(&mut config);
     let sources = vec![NamedSource {
         name: "main".into(),
         source: Arc::new(LocalFolder::new(&setup.server)),
@@ -251,16 +256,11 @@ async fn an_announcing_monitor_queues_each_round_it_imports() {
     assert_eq!(setup.store.waiting_announcements(10).await.unwrap(), []);
 
     std::fs::write(setup.server.join(R2), sample(R2)).unwrap();
-    let mut config = MonitorConfig::new(setup.root.join("local"));
-    config.settle = Duration::ZERO;
-    config.announce = true;
-    let sources = vec![NamedSource {
-        name: "main".into(),
-        source: Arc::new(LocalFolder::new(&setup.server)),
-    }];
-    let mut announcing = Monitor::new(Arc::clone(&setup.store), sources, config)
-        .await
-        .unwrap();
+    let mut announcing = monitor_with(&setup, |config| {
+        config.settle = Duration::ZERO;
+        config.announce = true;
+    })
+    .await;
     let mut events = announcing.subscribe();
     assert_eq!(announcing.poll_once().await.imported, [R2]);
     let IngestEvent::NewRound { round_id, .. } = events.recv().await.unwrap() else {
@@ -287,17 +287,12 @@ async fn a_backlog_from_nights_ago_is_imported_without_announcing_it() {
         .unwrap();
     std::fs::write(setup.server.join(R1), sample(R1)).unwrap();
 
-    let mut config = MonitorConfig::new(setup.root.join("local"));
-    config.settle = Duration::ZERO;
-    config.announce = true;
-    config.announce_within = Some(Duration::from_secs(12 * 3600));
-    let sources = vec![NamedSource {
-        name: "main".into(),
-        source: Arc::new(LocalFolder::new(&setup.server)),
-    }];
-    let mut monitor = Monitor::new(Arc::clone(&setup.store), sources, config)
-        .await
-        .unwrap();
+    let mut monitor = monitor_with(&setup, |config| {
+        config.settle = Duration::ZERO;
+        config.announce = true;
+        config.announce_within = Some(Duration::from_secs(12 * 3600));
+    })
+    .await;
     let mut events = monitor.subscribe();
     assert_eq!(monitor.poll_once().await.imported, [OLD, R1]);
     let mut imported = Vec::new();

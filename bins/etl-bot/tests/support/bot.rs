@@ -168,6 +168,12 @@ impl Scratch {
         path
     }
 
+    /// The game server finishes a round: the sample night's `sample_name`,
+    /// written as `name` into [`Self::server`].
+    pub fn round_ends(&self, name: &str, sample_name: &str) {
+        drop_file(&self.server, name, &sample(sample_name));
+    }
+
     /// `etl-bot serve` on the written config, logging to `serve.log`.
     pub fn start(&self) -> BotProcess {
         BotProcess::start(&self.dir.join("etl.toml"), &self.dir.join("serve.log"))
