@@ -1327,15 +1327,7 @@ async fn team_synergy(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Comma
     let mut players: HashMap<i64, (String, String)> = HashMap::new();
     let sessions = sessions_between(ctx, from.as_deref(), to.as_deref()).await?;
     for chunk in sessions.chunks(SESSIONS_PER_READ) {
-        let records = ctx
-            .store
-            .records(&RecordFilter {
-                from: from.clone(),
-                to: to.clone(),
-                sessions: Some(chunk.to_vec()),
-                ..RecordFilter::default()
-            })
-            .await?;
+        let records = window_records_of(ctx, from.as_deref(), to.as_deref(), chunk).await?;
         for (key, pair) in pairs(&records) {
             let sum = all_pairs.entry(key).or_default();
             sum.rounds += pair.rounds;
@@ -1601,15 +1593,7 @@ async fn team_history(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Comma
     };
     let mut lines = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(SESSIONS_PER_READ) {
-        let records = ctx
-            .store
-            .records(&RecordFilter {
-                from: from.clone(),
-                to: to.clone(),
-                sessions: Some(chunk.to_vec()),
-                ..RecordFilter::default()
-            })
-            .await?;
+        let records = window_records_of(ctx, from.as_deref(), to.as_deref(), chunk).await?;
         let mut rows_of: HashMap<String, Vec<PlayerRecord>> = HashMap::new();
         for record in records {
             if let Some(id) = record.round.session_id.clone() {
@@ -1632,6 +1616,24 @@ async fn team_history(ctx: &Context<'_>, call: &Call<'_>) -> Result<Reply, Comma
 /// Commands over many sessions read this many sessions' rows at a time:
 /// years of everyone's rows do not fit in a small bot's memory.
 const SESSIONS_PER_READ: usize = 25;
+
+/// The rows in `[from, to)` of a few sessions (at most [`SESSIONS_PER_READ`]).
+async fn window_records_of(
+    ctx: &Context<'_>,
+    from: Option<&str>,
+    to: Option<&str>,
+    sessions: &[String],
+) -> Result<Vec<PlayerRecord>, CommandError> {
+    Ok(ctx
+        .store
+        .records(&RecordFilter {
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
+            sessions: Some(sessions.to_vec()),
+            ..RecordFilter::default()
+        })
+        .await?)
+}
 
 /// The sessions that may have rows in `[from, to)`, oldest first.
 async fn sessions_between(
